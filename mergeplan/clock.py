@@ -1,0 +1,19 @@
+"""The one answer to "what is today" for planning.
+
+``MERGEPLAN_TODAY`` (an ISO date in the environment, read into ``settings.MERGEPLAN_TODAY``) pins the
+planning clock — the demo lives in 2006. Everything that needs today's date calls :func:`today`.
+"""
+from __future__ import annotations
+
+import datetime as dt
+
+from django.conf import settings
+from django.utils import timezone
+
+
+def today() -> dt.date:
+    """Today's date in the project's time zone, or the pinned planning date."""
+    pinned = getattr(settings, "MERGEPLAN_TODAY", None)
+    if pinned:
+        return pinned if isinstance(pinned, dt.date) else dt.date.fromisoformat(str(pinned))
+    return timezone.localdate()

@@ -1,0 +1,7 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class SystemsConfig(AppConfig):
+    name = "systems"
+    verbose_name = _("Systems and decisions")
