@@ -192,7 +192,8 @@ class Step(models.Model):
     phase = models.ForeignKey(Phase, on_delete=models.PROTECT, related_name="+", verbose_name=_("phase"))
     key = models.CharField(_("key"), max_length=80, help_text=_("Stable identifier within the runbook."))
     sequence = models.PositiveIntegerField(_("order"), default=0)
-    name = models.CharField(_("name"), max_length=250)
+    name = models.CharField(_("name (Danish)"), max_length=250)
+    name_en = models.CharField(_("name (English)"), max_length=250, blank=True)
     description = models.TextField(_("description"), blank=True)
     kind = models.CharField(_("kind"), max_length=12, choices=StepKind.choices, default=StepKind.TASK)
     duration_days = models.PositiveSmallIntegerField(_("duration (working days)"), default=1)
@@ -294,6 +295,12 @@ class Step(models.Model):
 
     def get_absolute_url(self) -> str:
         return reverse("step-detail", kwargs={"merger_id": self.runbook.merger_id, "step_id": self.pk})
+
+    def display_name(self, language: str | None = None) -> str:
+        from django.utils.translation import get_language
+
+        lang = (language or get_language() or "da")[:2]
+        return self.name_en if lang == "en" and self.name_en else self.name
 
     @property
     def is_milestone_like(self) -> bool:

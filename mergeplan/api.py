@@ -1,0 +1,2 @@
+"""REST API, version 1 (mounted at /api/v1/)."""
+urlpatterns: list = []

@@ -1,0 +1,31 @@
+"""The one domain exception. The API maps it to a 400 with field messages; pages show it on the form."""
+from __future__ import annotations
+
+
+class ApplicationError(Exception):
+    """A rule of the domain said no. ``field`` names the input that caused it, when there is one."""
+
+    def __init__(self, message: str, *, field: str | None = None, code: str = "invalid", extra=None):
+        super().__init__(message)
+        self.message = message
+        self.field = field
+        self.code = code
+        self.extra = extra or {}
+
+    def as_dict(self) -> dict:
+        key = self.field or "non_field_errors"
+        return {key: [self.message]}
+
+
+class PermissionDeniedError(ApplicationError):
+    """The user may see the object but not do this to it (403)."""
+
+    def __init__(self, message: str = "", **kwargs):
+        super().__init__(message or "You do not have permission to do this.", code="permission_denied", **kwargs)
+
+
+class ConflictError(ApplicationError):
+    """Someone else changed the object since it was read (412 / 409)."""
+
+    def __init__(self, message: str = "", **kwargs):
+        super().__init__(message or "The object was changed by someone else.", code="conflict", **kwargs)

@@ -1,0 +1,2 @@
+"""The pages (mounted at /)."""
+urlpatterns: list = []

@@ -1,0 +1,54 @@
+"""Writes for mergers and memberships."""
+from __future__ import annotations
+
+import datetime as dt
+
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from mergeplan.exceptions import ApplicationError, ConflictError, PermissionDeniedError
+from runbook.events import diff, event_record, snapshot
+
+from .models import DispensationStatus, Merger
+from .permissions import Action, merger_access
+
+
+@transaction.atomic
+def merger_dispensation_set(
+    *,
+    merger: Merger,
+    actor,
+    status: str,
+    date: dt.date | None,
+    reference: str = "",
+    expected_version: int | None = None,
+    check_permission: bool = True,
+) -> Merger:
+    """Record the Interior Ministry's dispensation state. Granted needs the date it grants; the schedule
+    is replanned after commit (the dispensation gate moves)."""
+    merger = Merger.objects.select_for_update().get(pk=merger.pk)
+    if check_permission and not merger_access(actor, merger).allows(Action.EDIT_MERGER):
+        raise PermissionDeniedError(_("Only the IT chief may change the dispensation."))
+    if expected_version is not None and expected_version != merger.version:
+        raise ConflictError(_("The merger was changed by someone else. Reload and try again."), field="version")
+    if status not in DispensationStatus.values:
+        raise ApplicationError(_("Unknown dispensation status."), field="dispensation_status")
+    if status == DispensationStatus.GRANTED and date is None:
+        raise ApplicationError(_("A granted dispensation needs its date."), field="dispensation_date")
+    if date is not None and date >= merger.legal_date:
+        raise ApplicationError(_("The dispensation date must be before the legal date."), field="dispensation_date")
+    fields = ["dispensation_status", "dispensation_date", "dispensation_reference"]
+    before = snapshot(merger, fields)
+    merger.dispensation_status = status
+    merger.dispensation_date = date
+    merger.dispensation_reference = reference.strip()
+    changes = diff(before, snapshot(merger, fields))
+    if not changes:
+        return merger
+    merger.version += 1
+    merger.save(update_fields=[*fields, "version", "updated_at"])
+    event_record(actor=actor, verb="dispensation_changed", obj=merger, merger_id=merger.pk, changes=changes)
+    from runbook.services import plan_changed
+
+    plan_changed(merger.pk)
+    return merger

@@ -1,0 +1,475 @@
+"""The writes of the runbook. Views, the API, the admin and tasks call these; nothing else saves steps.
+
+Every service runs in one transaction, writes its audit Event in it, and asks for a schedule
+recompute after commit when the change affects the plan.
+"""
+from __future__ import annotations
+
+from collections import defaultdict
+
+from django.db import transaction
+from django.db.models import Q
+from django.utils.translation import gettext as _
+
+from mergeplan.clock import today
+from mergeplan.exceptions import ApplicationError, ConflictError, PermissionDeniedError
+from municipalities.models import Membership, Merger, Role
+from municipalities.permissions import Action, merger_access
+from systems.models import Conversion, Harmonisation
+
+from .events import diff, event_record, snapshot
+from .models import (
+    CheckpointSignoff,
+    Comment,
+    Dependency,
+    DependencyType,
+    Runbook,
+    RunbookTemplate,
+    Scope,
+    SignoffDecision,
+    Step,
+    StepKind,
+    StepStatus,
+    TemplateDependency,
+)
+
+
+def plan_changed(merger_id: int) -> None:
+    """Ask for a recompute of the merger's schedule once the current transaction commits."""
+    from .planning import recompute_enqueue
+
+    recompute_enqueue(merger_id)
+
+
+# --- Instantiation --------------------------------------------------------------------------------
+
+
+def _area_key(h: Harmonisation) -> str:
+    return h.domain.code
+
+
+def _conversion_key(c: Conversion) -> str:
+    return f"{c.harmonisation.domain.code}-{c.source_instance.municipality.code}"
+
+
+@transaction.atomic
+def runbook_instantiate(*, merger: Merger, template: RunbookTemplate, actor=None) -> Runbook:
+    """Create the merger's runbook from a drejebog template and the harmonisation decisions.
+
+    Template steps scoped "merger" become one step; "area" steps one per harmonisation (domain);
+    "conversion" steps one per conversion. Template dependencies are wired between the copies: within the
+    same area or conversion where both sides have one, fanned out or in where scopes differ.
+    """
+    if Runbook.objects.filter(merger=merger).exists():
+        raise ApplicationError(_("This merger already has a runbook."), field="merger")
+
+    runbook = Runbook.objects.create(merger=merger, template=template)
+    harmonisations = list(
+        merger.harmonisations.select_related("domain", "target_system__vendor").order_by("domain__position", "pk")
+    )
+    conversions = list(
+        Conversion.objects.filter(harmonisation__merger=merger)
+        .select_related("harmonisation__domain", "harmonisation__target_system__vendor", "source_instance__municipality")
+        .order_by("harmonisation__domain__position", "source_instance__municipality__code", "pk")
+    )
+    chief = (
+        Membership.objects.filter(merger=merger, role=Role.IT_CHIEF).order_by("pk").values_list("user_id", flat=True)
+    ).first()
+    template_steps = list(template.steps.select_related("phase").order_by("number"))
+
+    new_steps: list[Step] = []
+    # (template step id) -> list of (area harmonisation id | conversion id | None, Step)
+    copies: dict[int, list[tuple[str, object, Step]]] = defaultdict(list)
+    sequence = 0
+    for ts in template_steps:
+        base = {
+            "runbook": runbook,
+            "template_step": ts,
+            "phase": ts.phase,
+            "kind": ts.kind,
+            "duration_days": ts.duration_days,
+            "responsible_role": ts.responsible_role,
+            "post_merger": ts.post_merger,
+            "description": ts.description,
+            "owner_id": chief if ts.responsible_role == Role.IT_CHIEF else None,
+        }
+        if ts.scope == Scope.MERGER:
+            sequence += 1
+            step = Step(key=str(ts.number), sequence=sequence, name=ts.name, name_en=ts.name_en, **base)
+            copies[ts.pk].append(("merger", None, step))
+            new_steps.append(step)
+        elif ts.scope == Scope.AREA:
+            for h in harmonisations:
+                sequence += 1
+                step = Step(
+                    key=f"{ts.number}-{_area_key(h)}",
+                    sequence=sequence,
+                    name=f"{ts.name}: {h.domain.name}",
+                    name_en=f"{ts.name_en or ts.name}: {h.domain.name_en or h.domain.name}",
+                    domain=h.domain,
+                    harmonisation=h,
+                    assignee_vendor=h.target_system.vendor,
+                    **base,
+                )
+                copies[ts.pk].append(("area", h.pk, step))
+                new_steps.append(step)
+        else:
+            for c in conversions:
+                sequence += 1
+                h = c.harmonisation
+                label = f"{c.source_instance.municipality.name} → {h.target_system.name}"
+                step = Step(
+                    key=f"{ts.number}-{_conversion_key(c)}",
+                    sequence=sequence,
+                    name=f"{ts.name}: {label}",
+                    name_en=f"{ts.name_en or ts.name}: {label}",
+                    domain=h.domain,
+                    harmonisation=h,
+                    conversion=c,
+                    assignee_municipality=c.source_instance.municipality,
+                    assignee_vendor=h.target_system.vendor,
+                    **base,
+                )
+                copies[ts.pk].append(("conversion", c, step))
+                new_steps.append(step)
+    Step.objects.bulk_create(new_steps, batch_size=500)
+
+    def area_of(scope: str, ref) -> int | None:
+        if scope == "area":
+            return ref
+        if scope == "conversion":
+            return ref.harmonisation_id
+        return None
+
+    deps: list[Dependency] = []
+    for td in TemplateDependency.objects.filter(successor__template=template).order_by("pk"):
+        for p_scope, p_ref, p_step in copies[td.predecessor_id]:
+            for s_scope, s_ref, s_step in copies[td.successor_id]:
+                if p_scope == s_scope == "conversion" and p_ref.pk != s_ref.pk:
+                    continue
+                p_area, s_area = area_of(p_scope, p_ref), area_of(s_scope, s_ref)
+                if p_area is not None and s_area is not None and p_area != s_area:
+                    continue
+                deps.append(
+                    Dependency(
+                        runbook=runbook, predecessor=p_step, successor=s_step, type=td.type, lag_days=td.lag_days
+                    )
+                )
+    Dependency.objects.bulk_create(deps, batch_size=1000)
+    event_record(
+        actor=actor,
+        verb="runbook_instantiated",
+        obj=runbook,
+        merger_id=merger.pk,
+        message=_("%(steps)d steps and %(deps)d dependencies from %(template)s")
+        % {"steps": len(new_steps), "deps": len(deps), "template": template},
+    )
+    plan_changed(merger.pk)
+    return runbook
+
+
+# --- Dependencies ---------------------------------------------------------------------------------
+
+
+def _find_path(edges: dict[int, list[int]], start: int, goal: int) -> list[int] | None:
+    """A path start → … → goal in the graph, or None (iterative DFS, deterministic)."""
+    stack = [(start, [start])]
+    seen = {start}
+    while stack:
+        node, path = stack.pop()
+        if node == goal:
+            return path
+        for nxt in sorted(edges.get(node, ()), reverse=True):
+            if nxt not in seen:
+                seen.add(nxt)
+                stack.append((nxt, [*path, nxt]))
+    return None
+
+
+@transaction.atomic
+def dependency_add(
+    *, predecessor: Step, successor: Step, type: str = DependencyType.FINISH_TO_START, lag_days: int = 0, actor=None
+) -> Dependency:
+    """Make ``successor`` wait for ``predecessor``. Rejects other runbooks, duplicates and cycles;
+    a cycle is named in the message."""
+    if predecessor.runbook_id != successor.runbook_id:
+        raise ApplicationError(_("Both steps must belong to the same runbook."), field="successor")
+    if predecessor.pk == successor.pk:
+        raise ApplicationError(_("A step cannot depend on itself."), field="successor")
+    if Dependency.objects.filter(predecessor=predecessor, successor=successor).exists():
+        raise ApplicationError(_("This dependency exists already."), field="successor")
+    # lock the runbook so two concurrent additions cannot create a cycle between them
+    Runbook.objects.select_for_update().filter(pk=predecessor.runbook_id).first()
+    edges: dict[int, list[int]] = defaultdict(list)
+    for p, s in Dependency.objects.filter(runbook_id=predecessor.runbook_id).values_list(
+        "predecessor_id", "successor_id"
+    ):
+        edges[p].append(s)
+    path = _find_path(edges, successor.pk, predecessor.pk)
+    if path is not None:
+        names = dict(Step.objects.filter(pk__in=path).values_list("pk", "key"))
+        cycle = " → ".join(names[pk] for pk in [*path, successor.pk])
+        raise ApplicationError(
+            _("This dependency would create a cycle: %(cycle)s") % {"cycle": cycle},
+            field="predecessor",
+            code="cycle",
+            extra={"cycle": [*path, successor.pk]},
+        )
+    dependency = Dependency.objects.create(
+        runbook_id=predecessor.runbook_id, predecessor=predecessor, successor=successor, type=type, lag_days=lag_days
+    )
+    event_record(
+        actor=actor,
+        verb="dependency_added",
+        obj=successor,
+        merger_id=successor.runbook.merger_id,
+        changes={"predecessor": [None, predecessor.key]},
+    )
+    plan_changed(successor.runbook.merger_id)
+    return dependency
+
+
+@transaction.atomic
+def dependency_remove(*, dependency: Dependency, actor=None) -> None:
+    successor = dependency.successor
+    merger_id = successor.runbook.merger_id
+    event_record(
+        actor=actor,
+        verb="dependency_removed",
+        obj=successor,
+        merger_id=merger_id,
+        changes={"predecessor": [dependency.predecessor.key, None]},
+    )
+    dependency.delete()
+    plan_changed(merger_id)
+
+
+# --- Status ---------------------------------------------------------------------------------------
+
+#: Which status may follow which. Reopening a done step is allowed with a reason (an override).
+TRANSITIONS: dict[str, set[str]] = {
+    StepStatus.NOT_STARTED: {StepStatus.IN_PROGRESS, StepStatus.BLOCKED, StepStatus.DONE, StepStatus.SKIPPED},
+    StepStatus.IN_PROGRESS: {StepStatus.DONE, StepStatus.BLOCKED, StepStatus.NOT_STARTED},
+    StepStatus.BLOCKED: {StepStatus.IN_PROGRESS, StepStatus.NOT_STARTED, StepStatus.DONE},
+    StepStatus.DONE: {StepStatus.IN_PROGRESS},
+    StepStatus.SKIPPED: {StepStatus.NOT_STARTED},
+}
+_FINISHED = {StepStatus.DONE, StepStatus.SKIPPED}
+
+
+def step_blockers(step: Step) -> list[Step]:
+    """Predecessors that keep ``step`` from being done: finish-to-start ones not done or skipped, and
+    start-to-start ones not yet started."""
+    blockers = []
+    for dep in step.predecessor_links.select_related("predecessor").order_by("predecessor__sequence"):
+        pred = dep.predecessor
+        if dep.type == DependencyType.START_TO_START:
+            if pred.status in (StepStatus.NOT_STARTED, StepStatus.BLOCKED):
+                blockers.append(pred)
+        elif pred.status not in _FINISHED:
+            blockers.append(pred)
+    return blockers
+
+
+def checkpoint_missing_signoffs(step: Step) -> list[str]:
+    """The roles whose 'go' a checkpoint still lacks (dual sign-off: IT chief and vendor advisor)."""
+    go = set(step.signoffs.filter(decision=SignoffDecision.GO).values_list("role", flat=True))
+    return [r for r in (Role.IT_CHIEF, Role.VENDOR_ADVISOR) if r not in go]
+
+
+@transaction.atomic
+def step_transition(
+    *,
+    step: Step,
+    status: str,
+    actor,
+    override_reason: str = "",
+    reason: str = "",
+    expected_version: int | None = None,
+    check_permission: bool = True,
+) -> Step:
+    """Move a step to ``status`` under the rules, and record it.
+
+    - Only the transitions in ``TRANSITIONS``; reopening a done step needs a reason.
+    - Not done before its predecessors are done (and not before a checkpoint has both 'go' sign-offs),
+      unless ``override_reason`` says why.
+    - Blocking needs a ``reason``.
+    - ``expected_version``: the version the caller read; a different one is a conflict, never an overwrite.
+    Actual dates are set from the planning clock. Writes an Event and asks for a recompute.
+    """
+    step = Step.objects.select_for_update().select_related("runbook").get(pk=step.pk)
+    merger_id = step.runbook.merger_id
+    if check_permission and not merger_access(actor, merger_id).allows(Action.TRANSITION_STEP, step):
+        raise PermissionDeniedError(_("You may not change the status of this step."))
+    if expected_version is not None and expected_version != step.version:
+        raise ConflictError(_("The step was changed by someone else. Reload and try again."), field="version")
+    if status not in StepStatus.values:
+        raise ApplicationError(_("Unknown status “%(status)s”.") % {"status": status}, field="status")
+    if status == step.status:
+        raise ApplicationError(_("The step already has this status."), field="status")
+    if status not in TRANSITIONS[step.status]:
+        raise ApplicationError(
+            _("A step cannot go from “%(old)s” to “%(new)s”.")
+            % {"old": StepStatus(step.status).label, "new": StepStatus(status).label},
+            field="status",
+        )
+    override_reason = (override_reason or "").strip()
+    reason = (reason or "").strip()
+    if step.status == StepStatus.DONE and not (override_reason or reason):
+        raise ApplicationError(_("Give a reason for reopening a done step."), field="override_reason")
+    if status == StepStatus.BLOCKED and not reason:
+        raise ApplicationError(_("Say what blocks the step."), field="reason")
+    if status == StepStatus.DONE:
+        blockers = step_blockers(step)
+        if blockers and not override_reason:
+            names = ", ".join(f"{b.key} {b.display_name()}" for b in blockers[:5])
+            more = len(blockers) - 5
+            if more > 0:
+                names += " " + _("and %(n)d more") % {"n": more}
+            raise ApplicationError(
+                _("Predecessors are not done: %(names)s. Give an override reason to finish anyway.")
+                % {"names": names},
+                field="status",
+                code="predecessors_not_done",
+                extra={"blockers": [b.pk for b in blockers]},
+            )
+        if step.kind == StepKind.CHECKPOINT:
+            missing = checkpoint_missing_signoffs(step)
+            if missing and not override_reason:
+                raise ApplicationError(
+                    _("The checkpoint lacks a 'go' from: %(roles)s.")
+                    % {"roles": ", ".join(str(Role(r).label) for r in missing)},
+                    field="status",
+                    code="signoff_missing",
+                )
+
+    fields = ["status", "actual_start", "actual_finish", "override_reason"]
+    before = snapshot(step, fields)
+    on = today()
+    step.status = status
+    if status == StepStatus.IN_PROGRESS:
+        step.actual_start = step.actual_start or on
+        step.actual_finish = None
+    elif status == StepStatus.DONE:
+        step.actual_start = step.actual_start or on
+        step.actual_finish = max(on, step.actual_start)
+    elif status == StepStatus.NOT_STARTED:
+        step.actual_start = step.actual_finish = None
+    elif status == StepStatus.SKIPPED:
+        step.actual_start = step.actual_finish = None
+    if override_reason:
+        step.override_reason = override_reason
+    step.version += 1
+    step.full_clean(exclude=["runbook", "phase", "template_step", "key"], validate_unique=False)
+    step.save(update_fields=[*fields, "version", "updated_at"])
+    event_record(
+        actor=actor,
+        verb="status_changed",
+        obj=step,
+        merger_id=merger_id,
+        changes=diff(before, snapshot(step, fields)),
+        message=override_reason or reason,
+    )
+    plan_changed(merger_id)
+    return step
+
+
+PLAN_FIELDS = ("name", "name_en", "description", "duration_days", "owner", "assignee_municipality",
+               "assignee_vendor", "post_merger", "deadline", "not_before", "wave")
+
+
+@transaction.atomic
+def step_update(*, step: Step, actor, data: dict, expected_version: int | None = None) -> Step:
+    """Change a step's plan fields (IT chief). Rejects unknown fields; records what changed."""
+    unknown = set(data) - set(PLAN_FIELDS)
+    if unknown:
+        raise ApplicationError(_("Unknown field."), field=sorted(unknown)[0])
+    step = Step.objects.select_for_update().select_related("runbook").get(pk=step.pk)
+    merger_id = step.runbook.merger_id
+    if not merger_access(actor, merger_id).allows(Action.EDIT_PLAN):
+        raise PermissionDeniedError(_("Only the IT chief may change the plan."))
+    if expected_version is not None and expected_version != step.version:
+        raise ConflictError(_("The step was changed by someone else. Reload and try again."), field="version")
+    before = snapshot(step, data)
+    for name, value in data.items():
+        setattr(step, name, value)
+    if step.kind == StepKind.MILESTONE and step.duration_days != 0:
+        raise ApplicationError(_("A milestone takes no time: its duration is 0."), field="duration_days")
+    from django.core.exceptions import ValidationError
+
+    try:
+        step.full_clean(exclude=["runbook", "phase", "template_step"], validate_unique=False)
+    except ValidationError as exc:
+        first_field, messages = next(iter(exc.message_dict.items()))
+        raise ApplicationError(messages[0], field=first_field) from exc
+    changes = diff(before, snapshot(step, data))
+    if not changes:
+        return step
+    step.version += 1
+    step.save(update_fields=[*[f for f in data], "version", "updated_at"])
+    event_record(actor=actor, verb="step_updated", obj=step, merger_id=merger_id, changes=changes)
+    plan_changed(merger_id)
+    return step
+
+
+# --- Checkpoints and comments ---------------------------------------------------------------------
+
+
+@transaction.atomic
+def checkpoint_sign(*, step: Step, actor, decision: str, comment: str = "") -> CheckpointSignoff:
+    """Sign a go/no-go checkpoint in the actor's role (IT chief or vendor advisor); re-signing replaces
+    the earlier decision of that role."""
+    step = Step.objects.select_for_update().select_related("runbook").get(pk=step.pk)
+    if step.kind != StepKind.CHECKPOINT:
+        raise ApplicationError(_("Only checkpoints are signed."), field="step")
+    merger_id = step.runbook.merger_id
+    access = merger_access(actor, merger_id)
+    role = access.signing_role()
+    if role is None or not access.allows(Action.SIGN_CHECKPOINT, step):
+        raise PermissionDeniedError(_("Only the IT chief and the vendor advisor sign checkpoints."))
+    if decision not in SignoffDecision.values:
+        raise ApplicationError(_("Choose go or no go."), field="decision")
+    if decision == SignoffDecision.NO_GO and not comment.strip():
+        raise ApplicationError(_("Say why the answer is no go."), field="comment")
+    if step.status in _FINISHED:
+        raise ApplicationError(_("The checkpoint is closed already."), field="step")
+    previous = step.signoffs.filter(role=role).first()
+    before = {"decision": previous.decision if previous else None}
+    signoff, _created = CheckpointSignoff.objects.update_or_create(
+        step=step, role=role, defaults={"user": actor, "decision": decision, "comment": comment.strip()}
+    )
+    event_record(
+        actor=actor,
+        verb="checkpoint_signed",
+        obj=step,
+        merger_id=merger_id,
+        changes={f"signoff_{role}": [before["decision"], decision]},
+        message=comment.strip(),
+    )
+    return signoff
+
+
+@transaction.atomic
+def comment_add(*, step: Step, author, body: str) -> Comment:
+    body = (body or "").strip()
+    if not body:
+        raise ApplicationError(_("Write a comment."), field="body")
+    if len(body) > 10_000:
+        raise ApplicationError(_("The comment is too long (at most 10,000 characters)."), field="body")
+    merger_id = step.runbook.merger_id
+    if not merger_access(author, merger_id).allows(Action.COMMENT):
+        raise PermissionDeniedError(_("You may not comment in this merger."))
+    comment = Comment.objects.create(step=step, author=author, body=body)
+    event_record(actor=author, verb="commented", obj=step, merger_id=merger_id, message=body[:500])
+    return comment
+
+
+def steps_for_user(user, merger: Merger):
+    """Steps of a merger the user is responsible for (owner, own municipality or own vendor)."""
+    access = merger_access(user, merger.pk)
+    cond = Q(owner=user)
+    if access.municipality_ids:
+        cond |= Q(assignee_municipality__in=access.municipality_ids)
+    if access.vendor_ids:
+        cond |= Q(assignee_vendor__in=access.vendor_ids)
+    return Step.objects.filter(runbook__merger=merger).filter(cond)
