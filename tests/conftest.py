@@ -10,3 +10,4 @@ def _pinned_clock(settings):
     settings.MERGEPLAN_TODAY = dt.date(2006, 3, 15)
     settings.LANGUAGE_CODE = "da"
     settings.CELERY_TASK_ALWAYS_EAGER = True
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]  # speed, tests only

@@ -1,0 +1,60 @@
+# mergeplan — the two commands a newcomer needs: `make run` and `make test`.
+# Everything else here is a helper for those two, for CI, or for benchmarks.
+
+PYTHON ?= python3
+VENV   := .venv
+PY     := $(VENV)/bin/python
+STAMP  := $(VENV)/.installed-$(shell cksum pyproject.toml | cut -d' ' -f1)
+HOST   ?= 127.0.0.1
+PORT   ?= 8000
+
+# The embedded default: DEBUG, SQLite in var/, Celery on the filesystem broker, the demo's pinned date.
+RUN_ENV := DJANGO_DEBUG=1 MERGEPLAN_TODAY=$${MERGEPLAN_TODAY:-2006-03-15}
+
+.PHONY: run test install migrate seed worker web messages lint bench bench-api clean
+
+$(STAMP): pyproject.toml
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e '.[dev]'
+	@rm -f $(VENV)/.installed-* && touch $@
+
+install: $(STAMP)
+
+migrate: install
+	$(RUN_ENV) $(PY) manage.py migrate --noinput
+
+seed: migrate
+	$(RUN_ENV) $(PY) manage.py seed_demo
+
+## run: install, migrate, seed the demo, start the web server and a Celery worker with embedded beat.
+run: seed
+	@echo ""
+	@echo "  mergeplan runs at  http://$(HOST):$(PORT)/   (admin: http://$(HOST):$(PORT)/admin/)"
+	@echo "  Demo logins (password for all: mergeplan-demo):"
+	@$(RUN_ENV) $(PY) -c "import django,os;os.environ.setdefault('DJANGO_SETTINGS_MODULE','mergeplan.settings');django.setup();from mergeplan.demo import DEMO_USERS;[print(f'    {u:<24} {r}') for u,r in DEMO_USERS]" 2>/dev/null
+	@echo "  Stop with Ctrl-C."
+	@echo ""
+	@$(RUN_ENV) bash -c 'trap "kill 0" EXIT INT TERM; \
+	  $(VENV)/bin/celery -A mergeplan worker --beat --concurrency 2 --loglevel INFO & \
+	  $(PY) manage.py runserver $(HOST):$(PORT)'
+
+## test: the whole suite. SQLite and eager Celery unless DATABASE_URL / CELERY_BROKER_URL say otherwise.
+test: install
+	$(VENV)/bin/pytest $(PYTEST_ARGS)
+
+lint: install
+	$(VENV)/bin/ruff check .
+
+messages: install
+	cd $(CURDIR) && DJANGO_DEBUG=1 $(PY) manage.py makemessages -l da -l en --ignore '.venv/*' --ignore 'var/*' --no-obsolete
+	DJANGO_DEBUG=1 $(PY) manage.py compilemessages --ignore '.venv/*'
+
+bench: install
+	DJANGO_DEBUG=1 $(PY) manage.py bench_schedule $(BENCH_ARGS)
+
+bench-api: install
+	DJANGO_DEBUG=1 $(PY) manage.py bench_api $(BENCH_ARGS)
+
+clean:
+	rm -rf var/ test-artifacts/

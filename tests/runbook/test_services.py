@@ -1,0 +1,209 @@
+"""Instantiation, dependencies (cycles), status transitions and their audit events."""
+import datetime as dt
+
+import pytest
+
+from mergeplan.exceptions import ApplicationError, ConflictError, PermissionDeniedError
+from municipalities.models import Role
+from runbook.models import CheckpointSignoff, Dependency, Event, Step, StepKind, StepStatus
+from runbook.services import (
+    checkpoint_sign,
+    comment_add,
+    dependency_add,
+    runbook_instantiate,
+    step_transition,
+    step_update,
+)
+from systems.models import Conversion
+from tests.factories import MembershipFactory, UserFactory, merger_with_runbook, small_template
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def chief():
+    return UserFactory(username="chief")
+
+
+@pytest.fixture
+def merger(chief):
+    return merger_with_runbook(municipalities=3, domains=2, chief=chief)
+
+
+def steps(merger, **filters):
+    return Step.objects.filter(runbook=merger.runbook, **filters)
+
+
+# --- instantiation --------------------------------------------------------------------------------
+
+
+def test_instantiate_creates_steps_per_scope(merger):
+    # given 3 members × 2 domains, keeping the first member's instance: 2 conversions per domain
+    assert Conversion.objects.filter(harmonisation__merger=merger).count() == 4
+    # then: 3 merger-scope steps, 2 × 2 area steps, 4 conversion steps
+    assert steps(merger, template_step__scope="merger").count() == 3
+    assert steps(merger, template_step__scope="area").count() == 4
+    assert steps(merger, template_step__scope="conversion").count() == 4
+    for conversion in Conversion.objects.filter(harmonisation__merger=merger):
+        assert steps(merger, conversion=conversion).count() == 1
+    cutovers = steps(merger, kind=StepKind.CUTOVER)
+    assert cutovers.count() == 2 and all(c.assignee_vendor.code == "kmd" for c in cutovers)
+    # the IT chief owns the chief's steps
+    assert set(steps(merger, responsible_role=Role.IT_CHIEF).values_list("owner__username", flat=True)) == {"chief"}
+
+
+def test_instantiate_wires_dependencies_inside_the_runbook(merger):
+    deps = Dependency.objects.filter(runbook=merger.runbook).select_related("predecessor", "successor")
+    assert deps and all(d.predecessor.runbook_id == d.successor.runbook_id == merger.runbook.pk for d in deps)
+    # 1→2: fan out to each area (2); 2→3: each conversion after its own area (4); 3→4: fan in (4);
+    # 4→5: fan out (2); 5→6: fan in (2)
+    assert deps.count() == 2 + 4 + 4 + 2 + 2
+    for conv_step in steps(merger, template_step__scope="conversion"):
+        (pred,) = [d.predecessor for d in deps if d.successor_id == conv_step.pk]
+        assert pred.harmonisation_id == conv_step.harmonisation_id
+
+
+def test_instantiate_twice_is_refused_and_records_an_event(merger):
+    assert Event.objects.filter(verb="runbook_instantiated", merger=merger).count() == 1
+    with pytest.raises(ApplicationError):
+        runbook_instantiate(merger=merger, template=small_template("again"))
+
+
+# --- dependencies ---------------------------------------------------------------------------------
+
+
+def test_dependency_add_rejects_a_cycle_and_names_it(merger, chief):
+    first = steps(merger, key="1").get()
+    golive = steps(merger, key="6").get()
+    before = Dependency.objects.count()
+    with pytest.raises(ApplicationError) as exc:
+        dependency_add(predecessor=golive, successor=first, actor=chief)
+    assert exc.value.code == "cycle"
+    message = exc.value.message
+    assert message.startswith("Denne afhængighed") or "cycle" in message.lower()
+    assert "6" in message and "1" in message and "→" in message
+    assert Dependency.objects.count() == before
+
+
+def test_dependency_add_records_event(merger, chief):
+    a, b = steps(merger, key="1").get(), steps(merger, key="4").get()
+    dependency_add(predecessor=a, successor=b, lag_days=2, actor=chief)
+    assert Event.objects.filter(verb="dependency_added", object_id=b.pk, actor=chief).exists()
+
+
+def test_dependency_add_rejects_self_and_other_runbook(merger, chief):
+    other = merger_with_runbook()
+    a = steps(merger, key="1").get()
+    with pytest.raises(ApplicationError):
+        dependency_add(predecessor=a, successor=a, actor=chief)
+    with pytest.raises(ApplicationError) as exc:
+        dependency_add(predecessor=a, successor=other.runbook.steps.first(), actor=chief)
+    assert exc.value.field == "successor"
+
+
+# --- transitions ----------------------------------------------------------------------------------
+
+
+def test_not_done_before_predecessors_unless_overridden(merger, chief):
+    step = steps(merger, template_step__number=2).first()
+    with pytest.raises(ApplicationError) as exc:
+        step_transition(step=step, status=StepStatus.DONE, actor=chief)
+    assert exc.value.code == "predecessors_not_done" and exc.value.field == "status"
+    step.refresh_from_db()
+    assert step.status == StepStatus.NOT_STARTED and not Event.objects.filter(verb="status_changed").exists()
+
+    step = step_transition(step=step, status=StepStatus.DONE, actor=chief, override_reason="Aftalt på styregruppemøde")
+    assert step.status == StepStatus.DONE
+    assert step.actual_finish == dt.date(2006, 3, 15) and step.override_reason.startswith("Aftalt")
+    event = Event.objects.get(verb="status_changed", object_id=step.pk)
+    assert event.actor == chief and event.changes["status"] == ["not_started", "done"]
+    assert event.message == "Aftalt på styregruppemøde"
+
+
+def test_transition_in_order_sets_dates_and_versions(merger, chief, settings):
+    first = steps(merger, key="1").get()
+    settings.MERGEPLAN_TODAY = dt.date(2006, 3, 1)
+    first = step_transition(step=first, status=StepStatus.IN_PROGRESS, actor=chief)
+    assert first.actual_start == dt.date(2006, 3, 1) and first.version == 2
+    settings.MERGEPLAN_TODAY = dt.date(2006, 3, 8)
+    first = step_transition(step=first, status=StepStatus.DONE, actor=chief)
+    assert (first.actual_start, first.actual_finish) == (dt.date(2006, 3, 1), dt.date(2006, 3, 8))
+    area = steps(merger, template_step__number=2).first()
+    assert step_transition(step=area, status=StepStatus.DONE, actor=chief).status == StepStatus.DONE
+
+
+def test_forbidden_transitions_and_reasons(merger, chief):
+    step = steps(merger, key="1").get()
+    with pytest.raises(ApplicationError) as exc:
+        step_transition(step=step, status=StepStatus.BLOCKED, actor=chief)
+    assert exc.value.field == "reason"
+    step_transition(step=step, status=StepStatus.SKIPPED, actor=chief)
+    with pytest.raises(ApplicationError):
+        step_transition(step=step, status=StepStatus.DONE, actor=chief)  # skipped → done is not a transition
+    with pytest.raises(ApplicationError):
+        step_transition(step=step, status="finished", actor=chief)
+
+
+def test_stale_version_is_a_conflict_not_an_overwrite(merger, chief):
+    step = steps(merger, key="1").get()
+    step_transition(step=step, status=StepStatus.IN_PROGRESS, actor=chief, expected_version=1)
+    with pytest.raises(ConflictError):
+        step_transition(step=step, status=StepStatus.DONE, actor=chief, expected_version=1)
+    assert steps(merger, key="1").get().status == StepStatus.IN_PROGRESS
+
+
+def test_checkpoint_needs_both_go_signoffs(merger, chief):
+    advisor = UserFactory(username="advisor")
+    MembershipFactory(user=advisor, merger=merger, role=Role.VENDOR_ADVISOR, vendor=steps(merger, kind="cutover")[0].assignee_vendor)
+    for s in steps(merger).exclude(kind=StepKind.CHECKPOINT).filter(template_step__number__lt=4):
+        Step.objects.filter(pk=s.pk).update(status=StepStatus.DONE, actual_start=dt.date(2006, 1, 2), actual_finish=dt.date(2006, 1, 3))
+    checkpoint = steps(merger, kind=StepKind.CHECKPOINT).get()
+    with pytest.raises(ApplicationError) as exc:
+        step_transition(step=checkpoint, status=StepStatus.DONE, actor=chief)
+    assert exc.value.code == "signoff_missing"
+    checkpoint_sign(step=checkpoint, actor=chief, decision="go", comment="Klar")
+    with pytest.raises(ApplicationError):
+        checkpoint_sign(step=checkpoint, actor=advisor, decision="no_go", comment="")
+    checkpoint_sign(step=checkpoint, actor=advisor, decision="go", comment="KMD er klar")
+    assert CheckpointSignoff.objects.filter(step=checkpoint).count() == 2
+    assert step_transition(step=checkpoint, status=StepStatus.DONE, actor=chief).status == StepStatus.DONE
+    assert Event.objects.filter(verb="checkpoint_signed", object_id=checkpoint.pk).count() == 2
+
+
+def test_role_rules_for_transitions(merger, chief):
+    conversion_step = steps(merger, template_step__number=3).first()
+    own = UserFactory()
+    MembershipFactory(user=own, merger=merger, role=Role.COORDINATOR, municipality=conversion_step.assignee_municipality)
+    other_municipality = merger.members.exclude(pk=conversion_step.assignee_municipality_id).first()
+    other = UserFactory()
+    MembershipFactory(user=other, merger=merger, role=Role.COORDINATOR, municipality=other_municipality)
+    viewer = UserFactory()
+    MembershipFactory(user=viewer, merger=merger, role=Role.VIEWER)
+    outsider = UserFactory()
+    for user in (other, viewer, outsider):
+        with pytest.raises(PermissionDeniedError):
+            step_transition(step=conversion_step, status=StepStatus.IN_PROGRESS, actor=user)
+    assert step_transition(step=conversion_step, status=StepStatus.IN_PROGRESS, actor=own).status == "in_progress"
+    with pytest.raises(PermissionDeniedError):
+        checkpoint_sign(step=steps(merger, kind="checkpoint").get(), actor=own, decision="go")
+    with pytest.raises(PermissionDeniedError):
+        comment_add(step=conversion_step, author=viewer, body="hej")
+    assert comment_add(step=conversion_step, author=own, body="Data er klar").body == "Data er klar"
+
+
+def test_step_update_validates_and_records(merger, chief):
+    step = steps(merger, key="1").get()
+    with pytest.raises(ApplicationError) as exc:
+        step_update(step=step, actor=chief, data={"status": "done"})
+    assert exc.value.field == "status"
+    milestone = steps(merger, kind="milestone").get()
+    with pytest.raises(ApplicationError) as exc:
+        step_update(step=milestone, actor=chief, data={"duration_days": 2})
+    assert exc.value.field == "duration_days"
+    step = step_update(step=step, actor=chief, data={"duration_days": 8})
+    assert step.duration_days == 8
+    assert Event.objects.get(verb="step_updated").changes == {"duration_days": [5, 8]}
+    viewer = UserFactory()
+    MembershipFactory(user=viewer, merger=merger, role=Role.VIEWER)
+    with pytest.raises(PermissionDeniedError):
+        step_update(step=step, actor=viewer, data={"duration_days": 9})
