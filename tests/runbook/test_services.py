@@ -79,9 +79,9 @@ def test_dependency_add_rejects_a_cycle_and_names_it(merger, chief):
     with pytest.raises(ApplicationError) as exc:
         dependency_add(predecessor=golive, successor=first, actor=chief)
     assert exc.value.code == "cycle"
-    message = exc.value.message
-    assert message.startswith("Denne afhængighed") or "cycle" in message.lower()
-    assert "6" in message and "1" in message and "→" in message
+    # the message names the cycle, from the new successor round to itself: 1 → 2-area0 → … → 6 → 1
+    assert exc.value.extra["cycle"][0] == exc.value.extra["cycle"][-1] == first.pk
+    assert "1 → 2-area0 → 3-area0-" in exc.value.message and exc.value.message.endswith("→ 5-area0 → 6 → 1")
     assert Dependency.objects.count() == before
 
 
