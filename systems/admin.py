@@ -1,0 +1,134 @@
+"""Admin of the inventory (vendors, domains, systems, instances, interfaces) and the decisions."""
+from __future__ import annotations
+
+from django.contrib import admin
+
+from municipalities.admin import ReadOnlyAdmin, ReadOnlyInline, ScopedAdmin, ScopedRelatedFilter
+from municipalities.permissions import Action
+
+from .models import Conversion, Domain, Harmonisation, Interface, System, SystemInstance, Vendor
+
+
+@admin.register(Vendor)
+class VendorAdmin(ScopedAdmin):
+    list_display = ("name", "code", "weekly_cutover_capacity", "is_inferred", "updated_at")
+    list_filter = ("is_inferred",)
+    search_fields = ("name", "code")
+    readonly_fields = ("updated_at",)
+
+
+@admin.register(Domain)
+class DomainAdmin(ScopedAdmin):
+    list_display = ("name", "name_en", "code", "position")
+    search_fields = ("name", "name_en", "code")
+    ordering = ("position", "code")
+
+
+@admin.register(System)
+class SystemAdmin(ScopedAdmin):
+    list_display = ("name", "vendor", "domain", "is_inferred")
+    list_filter = ("vendor", "domain", "is_inferred")
+    search_fields = ("name", "vendor__name", "domain__name")
+    list_select_related = ("vendor", "domain")
+    autocomplete_fields = ("vendor", "domain")
+
+
+@admin.register(SystemInstance)
+class SystemInstanceAdmin(ScopedAdmin):
+    merger_path = "municipality__mergers"
+    change_action = Action.EDIT_INVENTORY
+    list_display = ("system", "municipality", "domain", "vendor", "hosting", "is_inferred")
+    list_filter = ("hosting", "is_inferred", "system__domain", "system__vendor",
+                   ("municipality", ScopedRelatedFilter))
+    search_fields = ("system__name", "municipality__name", "municipality__code")
+    list_select_related = ("system__vendor", "system__domain", "municipality")
+    autocomplete_fields = ("municipality", "system")
+    readonly_fields = ("updated_at",)
+
+    @admin.display(description=Domain._meta.verbose_name, ordering="system__domain__position")
+    def domain(self, obj: SystemInstance) -> Domain:
+        return obj.system.domain
+
+    @admin.display(description=Vendor._meta.verbose_name, ordering="system__vendor__name")
+    def vendor(self, obj: SystemInstance) -> Vendor:
+        return obj.system.vendor
+
+
+@admin.register(Interface)
+class InterfaceAdmin(ScopedAdmin):
+    merger_path = "source__municipality__mergers"
+    change_action = Action.EDIT_INVENTORY
+    list_display = ("source", "target", "description")
+    search_fields = ("description", "source__system__name", "target__system__name", "source__municipality__name")
+    list_select_related = ("source__system", "source__municipality", "target__system", "target__municipality")
+    autocomplete_fields = ("source", "target")
+
+    def allows(self, request, action, obj=None):
+        # the coordinator of the source's municipality edits its interfaces
+        return super().allows(request, action, obj.source if obj is not None and action != Action.VIEW else obj)
+
+    def merger_ids_of(self, obj):
+        if isinstance(obj, SystemInstance):
+            return list(obj.municipality.mergers.values_list("pk", flat=True))
+        return super().merger_ids_of(obj)
+
+
+class ConversionInline(ReadOnlyInline):
+    model = Conversion
+    fields = ("source_instance", "status")
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related(
+            "source_instance__system", "source_instance__municipality", "harmonisation__target_system"
+        )
+
+
+@admin.register(Harmonisation)
+class HarmonisationAdmin(ScopedAdmin):
+    merger_path = "merger"
+    change_action = Action.EDIT_DECISIONS
+    list_display = ("merger", "domain", "target_system", "strategy", "surviving_instance", "decided_on",
+                    "conversion_count", "is_inferred")
+    list_filter = ("strategy", "is_inferred", ("merger", ScopedRelatedFilter), "domain")
+    search_fields = ("merger__name", "domain__name", "target_system__name", "rationale")
+    list_select_related = ("merger", "domain", "target_system", "surviving_instance__system",
+                           "surviving_instance__municipality")
+    autocomplete_fields = ("merger", "target_system", "surviving_instance")
+    readonly_fields = ("updated_at",)
+    inlines = (ConversionInline,)
+
+    def get_queryset(self, request):
+        from django.db.models import Count
+
+        return super().get_queryset(request).annotate(_conversions=Count("conversions"))
+
+    @admin.display(description=Conversion._meta.verbose_name_plural, ordering="_conversions")
+    def conversion_count(self, obj: Harmonisation) -> int:
+        return obj._conversions
+
+    def save_model(self, request, obj, form, change):
+        """Saving a decision derives its conversions again (``harmonisation_apply``)."""
+        from .services import harmonisation_apply
+
+        super().save_model(request, obj, form, change)
+        harmonisation_apply(harmonisation=obj, actor=request.user)
+
+
+@admin.register(Conversion)
+class ConversionAdmin(ReadOnlyAdmin):
+    """Conversions are derived from the decisions, never typed by hand."""
+
+    merger_path = "harmonisation__merger"
+    list_display = ("source_instance", "target", "merger", "status")
+    list_filter = ("status", "harmonisation__domain", ("harmonisation__merger", ScopedRelatedFilter))
+    search_fields = ("source_instance__system__name", "source_instance__municipality__name")
+    list_select_related = ("source_instance__system", "source_instance__municipality",
+                           "harmonisation__target_system", "harmonisation__merger")
+
+    @admin.display(description=Harmonisation._meta.get_field("target_system").verbose_name)
+    def target(self, obj: Conversion) -> System:
+        return obj.harmonisation.target_system
+
+    @admin.display(description=Harmonisation._meta.get_field("merger").verbose_name)
+    def merger(self, obj: Conversion):
+        return obj.harmonisation.merger
