@@ -1,0 +1,21 @@
+"""Forms of the merger and settings pages."""
+from __future__ import annotations
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from mergeplan.exceptions import ApplicationError
+
+
+class ApiTokenForm(forms.Form):
+    """A new personal API token."""
+
+    name = forms.CharField(label=_("Name"), max_length=100, help_text=_("What the token is for, e.g. “reporting”."))
+    read_only = forms.BooleanField(label=_("Read-only"), required=False)
+    expires_days = forms.IntegerField(
+        label=_("Expires after (days)"), required=False, min_value=1, max_value=3650,
+        help_text=_("Leave empty for a token that does not expire."),
+    )
+
+    def add_application_error(self, exc: ApplicationError) -> None:
+        self.add_error(exc.field if exc.field in self.fields else None, exc.message)

@@ -1,0 +1,79 @@
+"""Forms of the runbook pages. They only check the shape of the input; the rules live in the services."""
+from __future__ import annotations
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from mergeplan.exceptions import ApplicationError
+
+from .models import SignoffDecision, StepStatus
+
+
+class ApplicationErrorFormMixin:
+    """Puts a service's ApplicationError on the field it names (or on the form), keeping the input."""
+
+    def add_application_error(self, exc: ApplicationError) -> None:
+        field = exc.field if exc.field in self.fields else None  # type: ignore[attr-defined]
+        self.add_error(field, exc.message)  # type: ignore[attr-defined]
+
+
+class StepFilterForm(forms.Form):
+    """The filters of the runbook and the timeline (GET). Choices are filled in from the merger."""
+
+    phase = forms.TypedChoiceField(label=_("Phase"), required=False, coerce=int, empty_value=None)
+    municipality = forms.TypedChoiceField(label=_("Municipality"), required=False, coerce=int, empty_value=None)
+    domain = forms.TypedChoiceField(label=_("Domain"), required=False, coerce=int, empty_value=None)
+    status = forms.ChoiceField(label=_("Status"), required=False)
+    critical = forms.BooleanField(label=_("Critical only"), required=False)
+    mine = forms.BooleanField(label=_("Mine only"), required=False)
+    conversion = forms.IntegerField(required=False, widget=forms.HiddenInput)
+
+    def __init__(self, data, *, phases, municipalities, domains, with_status: bool = True, **kwargs):
+        super().__init__(data, **kwargs)
+        every = [("", _("All"))]
+        self.fields["phase"].choices = every + [(p["id"], p["label"]) for p in phases]
+        self.fields["municipality"].choices = every + [(m["id"], m["label"]) for m in municipalities]
+        self.fields["domain"].choices = every + [(d["id"], d["label"]) for d in domains]
+        self.fields["status"].choices = every + list(StepStatus.choices)
+        if not with_status:
+            del self.fields["status"]
+            del self.fields["mine"]
+
+    def filters(self) -> dict:
+        """The cleaned filters; invalid values are ignored (a filter never fails a page)."""
+        if not self.is_valid():
+            return {k: v for k, v in self.cleaned_data.items() if k not in self.errors}
+        return self.cleaned_data
+
+
+class StepTransitionForm(ApplicationErrorFormMixin, forms.Form):
+    """Change a step's status. The override reason lets a step finish before its predecessors."""
+
+    status = forms.ChoiceField(label=_("New status"), choices=StepStatus.choices)
+    reason = forms.CharField(
+        label=_("Reason"), required=False, max_length=2000,
+        help_text=_("Needed when blocking a step or reopening a done one."),
+    )
+    override_reason = forms.CharField(
+        label=_("Override reason"), required=False, max_length=2000,
+        help_text=_("Finish anyway although predecessors or sign-offs are missing: say why."),
+    )
+    version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+    next = forms.CharField(widget=forms.HiddenInput, required=False)
+
+    def __init__(self, *args, allowed: list[str] | None = None, **kwargs):
+        super().__init__(*args, **kwargs)
+        if allowed is not None:
+            self.fields["status"].choices = [(s, StepStatus(s).label) for s in allowed]
+
+
+class CommentForm(ApplicationErrorFormMixin, forms.Form):
+    body = forms.CharField(label=_("Comment"), widget=forms.Textarea(attrs={"rows": 3}), max_length=10_000)
+
+
+class SignoffForm(ApplicationErrorFormMixin, forms.Form):
+    """Go or no go on a checkpoint, with a comment (required for no go)."""
+
+    decision = forms.ChoiceField(label=_("Decision"), choices=SignoffDecision.choices, widget=forms.RadioSelect)
+    comment = forms.CharField(label=_("Comment"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
+    next = forms.CharField(widget=forms.HiddenInput, required=False)

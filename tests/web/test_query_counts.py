@@ -1,0 +1,84 @@
+"""Every page runs a fixed number of queries whatever the merger's size: pinned at two sizes.
+
+The counts include the two queries of every logged-in request (session, user). A change that adds a
+query per step, per municipality or per merger fails here.
+"""
+from __future__ import annotations
+
+import pytest
+from django.db import connection
+from django.test import Client
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from municipalities.models import Role
+from runbook.models import StepKind
+from runbook.planning import schedule_apply
+from runbook.services import checkpoint_sign, comment_add, step_transition
+from tests.factories import MembershipFactory, UserFactory, VendorFactory, merger_with_runbook
+
+pytestmark = pytest.mark.django_db
+
+#: page -> queries (session + user + the page's own)
+PINNED = {
+    "home": 6,  # + memberships, mergers, step aggregates per merger, findings
+    "merger-dashboard": 12,  # + access, merger, progress, schedule, at risk, overdue, blocked, upcoming,
+    # snapshots, members
+    "merger-timeline": 11,  # + access, merger, phases, members, domains, steps, baseline, freezes, waves
+    "merger-runbook": 8,  # + access, merger, phases, members, domains, steps
+    "merger-systems": 9,  # + access, merger, members, instances, harmonisations, conversions, step counts
+    "merger-report": 12,  # the dashboard's reads
+    "step-detail": 10,  # + access, merger, step, predecessors, successors, comments, events, sign-offs
+    "review": 9,  # + memberships, checkpoints, their sign-offs, signers, mergers, aggregates, findings
+    "vendor-load": 5,  # + memberships, vendors, stored schedules
+    "settings-tokens": 3,  # + tokens
+    "settings-feed": 5,  # + memberships, mergers, feed tokens
+}
+
+
+def _merger(chief, *, municipalities, domains):
+    merger = merger_with_runbook(municipalities=municipalities, domains=domains, chief=chief)
+    schedule_apply(merger)
+    kmd = VendorFactory(code="kmd")
+    advisor = MembershipFactory(merger=merger, role=Role.VENDOR_ADVISOR, vendor=kmd).user
+    steps = list(merger.runbook.steps.order_by("sequence"))
+    for step in steps[:3]:
+        comment_add(step=step, author=advisor, body=f"about {step.key}")
+        comment_add(step=step, author=chief, body=f"reply {step.key}")
+    step_transition(step=steps[0], status="in_progress", actor=chief)
+    checkpoint = next(s for s in steps if s.kind == StepKind.CHECKPOINT)
+    checkpoint_sign(step=checkpoint, actor=advisor, decision="go", comment="ok")
+    return merger, steps[0]
+
+
+def _url(name, merger, step):
+    if name in ("home", "review", "vendor-load", "settings-tokens", "settings-feed"):
+        return reverse(name)
+    if name == "step-detail":
+        return reverse(name, kwargs={"merger_id": merger.pk, "step_id": step.pk})
+    return reverse(name, kwargs={"merger_id": merger.pk})
+
+
+def _count(client, url) -> tuple[int, list[str]]:
+    with CaptureQueriesContext(connection) as ctx:
+        response = client.get(url)
+    assert response.status_code == 200, url
+    return len(ctx.captured_queries), [q["sql"] for q in ctx.captured_queries]
+
+
+@pytest.mark.parametrize("name", sorted(PINNED))
+def test_page_query_count_does_not_grow(name, django_assert_num_queries):
+    # given a small merger, and then a merger three times its size (and a second merger for the chief)
+    chief = UserFactory(username="chief")
+    client = Client()
+    client.force_login(chief)
+    small, small_step = _merger(chief, municipalities=2, domains=1)
+    client.get(_url(name, small, small_step))  # warm per-process caches (content types, calendars)
+    small_count, small_sql = _count(client, _url(name, small, small_step))
+    big, big_step = _merger(chief, municipalities=6, domains=4)
+    assert big.runbook.steps.count() > 3 * small.runbook.steps.count()
+    # when the same page is shown for the big one, then the count is the same and the pinned one
+    with django_assert_num_queries(PINNED[name]):
+        response = client.get(_url(name, big, big_step))
+    assert response.status_code == 200
+    assert small_count == PINNED[name], "\n".join(small_sql)
