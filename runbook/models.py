@@ -507,3 +507,31 @@ class NotificationSent(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["user", "kind", "date"], name="notification_once_per_day"),
         ]
+
+
+# --- Recompute requests (planning) ----------------------------------------------------------------
+# Added by the planning work: the shared counters that collapse bursts of recompute requests into one run.
+# See runbook/planning.py (module docstring) for the protocol.
+
+
+class ScheduleRequest(models.Model):
+    """How many schedule recomputes of a merger were asked for, and up to which request one has run.
+
+    ``requested`` rises after every committed change to the plan; a run notes it before loading and
+    raises ``completed`` to the noted value afterwards. A queued task whose request is covered exits.
+    """
+
+    merger = models.OneToOneField(
+        "municipalities.Merger", on_delete=models.CASCADE, primary_key=True, related_name="+"
+    )
+    requested = models.PositiveBigIntegerField(default=0)
+    completed = models.PositiveBigIntegerField(default=0)
+    requested_at = models.DateTimeField(null=True, blank=True)
+    completed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("schedule request")
+        verbose_name_plural = _("schedule requests")
+
+    def __str__(self) -> str:
+        return f"{self.merger_id}: {self.completed}/{self.requested}"

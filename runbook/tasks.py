@@ -1,9 +1,58 @@
-"""Celery tasks of the runbook: thin, named, safe to run twice."""
+"""Celery tasks of the runbook: thin, named, safe to run twice. Each takes ids, loads, calls a service.
+
+``acks_late`` on every task here: each is idempotent (a recompute writes the same results again, risk
+detection converges, a digest is guarded by its unique NotificationSent row, a snapshot is an
+update_or_create), so a redelivery after a worker died mid-task does no harm and loses nothing.
+"""
 from __future__ import annotations
+
+import datetime as dt
+import logging
 
 from celery import shared_task
 
+logger = logging.getLogger(__name__)
 
-@shared_task(name="runbook.merger_recompute", acks_late=True, soft_time_limit=60, time_limit=90)
-def merger_recompute(merger_id: int) -> None:
-    from .planning import schedule_apply  # noqa: F401  (completed by the planning work)
+
+@shared_task(name="runbook.merger_recompute", acks_late=True, soft_time_limit=120, time_limit=180)
+def merger_recompute(merger_id: int, requested: int | None = None) -> dict:
+    """Recompute the schedule of a merger (and its vendor-sharing component), unless a later run has
+    covered the request already (``requested`` is the request counter it was enqueued for)."""
+    from .planning import recompute_run
+
+    result = recompute_run(merger_id, requested)
+    logger.info("merger_recompute %s (request %s): %s", merger_id, requested, result)
+    return {"skipped": result.skipped, "steps_changed": result.steps_changed, "events": result.events}
+
+
+@shared_task(name="runbook.recompute_all", acks_late=True, soft_time_limit=600, time_limit=900)
+def recompute_all() -> dict:
+    """Nightly: schedule every merger at once, levelling vendor capacity across the country."""
+    from .planning import recompute_all as run
+
+    result = run()
+    return {"mergers": len(result.merger_ids), "steps_changed": result.steps_changed, "events": result.events}
+
+
+@shared_task(name="runbook.detect_risks", acks_late=True, soft_time_limit=300, time_limit=420)
+def detect_risks(merger_id: int | None = None, on: str | None = None) -> dict:
+    """Daily: flag overdue, slipping and unsigned-checkpoint steps (every merger when no id is given)."""
+    from .risks import risks_detect
+
+    return risks_detect(merger_id=merger_id, on=dt.date.fromisoformat(on) if on else None)
+
+
+@shared_task(name="runbook.send_digests", acks_late=True, soft_time_limit=600, time_limit=900)
+def send_digests(on: str | None = None) -> dict:
+    """Daily: one digest e-mail per user (never two on one day; a lost one is resent on the next run)."""
+    from .notifications import digests_send
+
+    return digests_send(on=dt.date.fromisoformat(on) if on else None)
+
+
+@shared_task(name="runbook.take_snapshots", acks_late=True, soft_time_limit=300, time_limit=420)
+def take_snapshots(on: str | None = None) -> dict:
+    """Daily: one progress snapshot per runbook for the burn-up charts."""
+    from .notifications import progress_snapshots_take
+
+    return progress_snapshots_take(on=dt.date.fromisoformat(on) if on else None)

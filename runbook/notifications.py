@@ -1,0 +1,282 @@
+"""Daily digest e-mails and daily progress snapshots.
+
+Digest: one plain-text e-mail per user per day of the steps that concern them — due in the next 10
+working days, overdue, and at risk — in the user's language (Danish by default). A step concerns a user
+who owns it, whose municipality (coordinator) or vendor (vendor advisor) it is assigned to, and every
+step of a merger concerns its IT chief.
+
+No duplicate and no lost digest, whatever happens to the worker
+    1. *Decide*: for a user with something to report, insert ``NotificationSent(user, "digest", date)``
+       and commit. The unique constraint (user, kind, date) is the decision: a second run the same day —
+       the task run twice, redelivered after a crash (``acks_late``), or two workers at once — fails to
+       insert and skips the user. Nothing is sent before the row is committed.
+    2. *Send*, then set ``sent_at``. A worker that dies between 1 and 2 leaves a row with ``sent_at``
+       NULL.
+    3. *Recover*: every run first resends the rows of today and yesterday whose ``sent_at`` is NULL and
+       whose attempt started more than ``MERGEPLAN_DIGEST_RETRY_MINUTES`` (default 10) ago. A run claims
+       such a row with a conditional UPDATE that moves ``created_at`` (the start of the current attempt)
+       to now only if it is still unsent and stale, so two concurrent runs never both resend it; a run
+       that dies again leaves it stale again for the next run.
+    The one window left is a crash after the mail server accepted the message and before ``sent_at`` is
+    written: then the digest is sent again (at-least-once rather than lost). The retry delay keeps that
+    window from ever being hit by an attempt that is merely slow.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.core.mail import send_mail
+from django.db import IntegrityError, transaction
+from django.db.models import Q
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+
+from mergeplan.clock import today
+from municipalities.models import Membership, Role
+
+from .calendar import WorkCalendar
+from .models import NotificationSent, ProgressSnapshot, Runbook, Step
+from .planning import calendar_years
+from .selectors import FINISHED, risk_reason_message, step_weight
+
+logger = logging.getLogger(__name__)
+
+DIGEST = "digest"
+DUE_WORKING_DAYS = 10
+
+
+@dataclass
+class Digest:
+    """What one user is told on one day."""
+
+    user_id: int
+    overdue: list[dict] = field(default_factory=list)
+    due: list[dict] = field(default_factory=list)
+    at_risk: list[dict] = field(default_factory=list)
+
+    @property
+    def empty(self) -> bool:
+        return not (self.overdue or self.due or self.at_risk)
+
+    @property
+    def count(self) -> int:
+        return len(self.overdue) + len(self.due) + len(self.at_risk)
+
+
+def _retry_minutes() -> int:
+    return int(getattr(settings, "MERGEPLAN_DIGEST_RETRY_MINUTES", 10))
+
+
+def digests_build(on: dt.date, user_ids: list[int] | None = None) -> dict[int, Digest]:
+    """The digest of every user with a membership (or of ``user_ids``), in three queries."""
+    horizon = WorkCalendar.danish(calendar_years([on])).add_working_days(on, DUE_WORKING_DAYS)
+    memberships = Membership.objects.filter(user__is_active=True)
+    if user_ids is not None:
+        memberships = memberships.filter(user_id__in=user_ids)
+    chief: dict[int, set[int]] = defaultdict(set)  # merger -> users
+    by_municipality: dict[tuple[int, int], set[int]] = defaultdict(set)
+    by_vendor: dict[tuple[int, int], set[int]] = defaultdict(set)
+    users: set[int] = set()
+    for user_id, merger_id, role, municipality_id, vendor_id in memberships.values_list(
+        "user_id", "merger_id", "role", "municipality_id", "vendor_id"
+    ):
+        users.add(user_id)
+        if role == Role.IT_CHIEF:
+            chief[merger_id].add(user_id)
+        elif role == Role.COORDINATOR and municipality_id:
+            by_municipality[(merger_id, municipality_id)].add(user_id)
+        elif role == Role.VENDOR_ADVISOR and vendor_id:
+            by_vendor[(merger_id, vendor_id)].add(user_id)
+    digests = {u: Digest(u) for u in users}
+    if not users:
+        return digests
+    steps = (
+        Step.objects.exclude(status__in=FINISHED)
+        .filter(Q(planned_finish__lte=horizon) | Q(at_risk=True))
+        .filter(Q(runbook__merger__memberships__user_id__in=users) | Q(owner_id__in=users))
+        .distinct()
+        .order_by("runbook__merger__name", "planned_finish", "sequence", "pk")
+        .values(
+            "id", "key", "name", "name_en", "kind", "status", "planned_finish", "at_risk", "risk_reasons",
+            "owner_id", "assignee_municipality_id", "assignee_vendor_id", "runbook__merger_id",
+            "runbook__merger__name",
+        )
+    )
+    for s in steps:
+        m = s["runbook__merger_id"]
+        concerned = set(chief.get(m, ()))
+        if s["owner_id"] in digests:
+            concerned.add(s["owner_id"])
+        if s["assignee_municipality_id"]:
+            concerned |= by_municipality.get((m, s["assignee_municipality_id"]), set())
+        if s["assignee_vendor_id"]:
+            concerned |= by_vendor.get((m, s["assignee_vendor_id"]), set())
+        pf = s["planned_finish"]
+        if pf is not None and pf < on:
+            section = "overdue"
+        elif pf is not None and pf <= horizon:
+            section = "due"
+        elif s["at_risk"]:
+            section = "at_risk"
+        else:
+            continue
+        for u in concerned:
+            getattr(digests[u], section).append(s)
+    return digests
+
+
+def _user_language(user) -> str:
+    lang = getattr(user, "language", None) or getattr(getattr(user, "profile", None), "language", None)
+    return lang or settings.LANGUAGE_CODE
+
+
+def digest_render(digest: Digest, *, on: dt.date, language: str) -> tuple[str, str]:
+    """Subject and plain-text body of a digest, in ``language``."""
+    with translation.override(language):
+        lang = language[:2]
+
+        def line(s: dict) -> str:
+            name = s["name_en"] if lang == "en" and s["name_en"] else s["name"]
+            finish = s["planned_finish"].isoformat() if s["planned_finish"] else "–"
+            text = f"  - [{s['runbook__merger__name']}] {s['key']} {name} ({finish})"
+            if s["at_risk"] and s["risk_reasons"]:
+                text += ": " + "; ".join(risk_reason_message(r) for r in s["risk_reasons"])
+            return text
+
+        subject = _("mergeplan %(date)s: %(overdue)d overdue, %(due)d due, %(risk)d at risk") % {
+            "date": on.isoformat(),
+            "overdue": len(digest.overdue),
+            "due": len(digest.due),
+            "risk": len(digest.at_risk),
+        }
+        parts = [_("Your steps in the merger plan on %(date)s.") % {"date": on.isoformat()}, ""]
+        for title, items in (
+            (_("Overdue"), digest.overdue),
+            (_("Due in the next %(n)d working days") % {"n": DUE_WORKING_DAYS}, digest.due),
+            (_("At risk"), digest.at_risk),
+        ):
+            if items:
+                parts.append(f"{title} ({len(items)}):")
+                parts.extend(line(s) for s in items)
+                parts.append("")
+        parts.append(_("This message is sent once a day by mergeplan."))
+        return subject, "\n".join(parts)
+
+
+def _send(user, digest: Digest, on: dt.date) -> None:
+    subject, body = digest_render(digest, on=on, language=_user_language(user))
+    send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, [user.email], fail_silently=False)
+
+
+def _resend_stale(on: dt.date) -> int:
+    """Resend the digests decided but never marked sent (a worker died mid-task)."""
+    now = timezone.now()
+    cutoff = now - dt.timedelta(minutes=_retry_minutes())
+    stale = list(
+        NotificationSent.objects.filter(
+            kind=DIGEST, sent_at__isnull=True, created_at__lt=cutoff, date__gte=on - dt.timedelta(days=1)
+        ).values_list("pk", "user_id", "date")
+    )
+    resent = 0
+    User = get_user_model()
+    for pk, user_id, date in stale:
+        # claim: only one run moves the attempt start of a still-unsent, still-stale row
+        claimed = NotificationSent.objects.filter(pk=pk, sent_at__isnull=True, created_at__lt=cutoff).update(
+            created_at=now
+        )
+        if not claimed:
+            continue
+        user = User.objects.filter(pk=user_id, is_active=True).first()
+        digest = digests_build(on, [user_id]).get(user_id) if user else None
+        if user and user.email and digest and not digest.empty:
+            _send(user, digest, date)
+            resent += 1
+        NotificationSent.objects.filter(pk=pk).update(sent_at=timezone.now())
+    return resent
+
+
+def digests_send(*, on: dt.date | None = None) -> dict:
+    """Send today's digests: recover stale ones, then decide-and-send for every user with news."""
+    on = on or today()
+    resent = _resend_stale(on)
+    digests = digests_build(on)
+    User = get_user_model()
+    users = User.objects.in_bulk([u for u, d in digests.items() if not d.empty])
+    sent = skipped = 0
+    for user_id in sorted(users):
+        user = users[user_id]
+        digest = digests[user_id]
+        if not user.email:
+            continue
+        try:
+            with transaction.atomic():
+                record = NotificationSent.objects.create(user=user, kind=DIGEST, date=on)
+        except IntegrityError:
+            skipped += 1  # decided already today (another run, or this task run twice)
+            continue
+        try:
+            _send(user, digest, on)
+        except Exception:
+            # leave sent_at NULL: the next run resends after the retry delay
+            logger.exception("digest to user %s failed", user_id)
+            continue
+        NotificationSent.objects.filter(pk=record.pk).update(sent_at=timezone.now())
+        sent += 1
+    return {"sent": sent, "resent": resent, "skipped": skipped}
+
+
+# --- progress snapshots -----------------------------------------------------------------------------
+
+
+def progress_snapshot_take(runbook: Runbook, on: dt.date | None = None) -> ProgressSnapshot:
+    """Record (or refresh) the runbook's progress on ``on``: one snapshot per runbook per day.
+
+    Work is weighted by duration (a milestone counts as 1); ``planned_done_days`` is the work the plan
+    had finished by the end of ``on`` (a step under way counts its planned working days so far).
+    """
+    on = on or today()
+    rows = list(
+        Step.objects.filter(runbook=runbook).values_list(
+            "status", "kind", "duration_days", "planned_start", "planned_finish"
+        )
+    )
+    calendar = WorkCalendar.danish(calendar_years([on]))
+    total_days = done_days = planned_done = done_steps = 0
+    for status, kind, days, ps, pf in rows:
+        w = step_weight(kind, days)
+        total_days += w
+        if status in FINISHED:
+            done_days += w
+            done_steps += 1
+        if pf is not None and pf <= on:
+            planned_done += w
+        elif ps is not None and ps <= on:
+            planned_done += min(w, max(0, calendar.working_days_between(ps, on + dt.timedelta(days=1))))
+    snapshot, _created = ProgressSnapshot.objects.update_or_create(
+        runbook=runbook,
+        date=on,
+        defaults={
+            "total_steps": len(rows),
+            "done_steps": done_steps,
+            "total_days": total_days,
+            "done_days": done_days,
+            "planned_done_days": planned_done,
+        },
+    )
+    return snapshot
+
+
+def progress_snapshots_take(*, on: dt.date | None = None) -> dict:
+    """A snapshot of every runbook on ``on`` (default today)."""
+    on = on or today()
+    n = 0
+    for runbook in Runbook.objects.order_by("pk"):
+        progress_snapshot_take(runbook, on)
+        n += 1
+    return {"snapshots": n, "date": on.isoformat()}
+
