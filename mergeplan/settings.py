@@ -6,7 +6,7 @@ console e-mail. Production sets DATABASE_URL, CELERY_BROKER_URL (Redis), SECRET_
 from __future__ import annotations
 
 import datetime as dt
-import warnings
+import os
 from pathlib import Path
 
 import environ
@@ -26,7 +26,6 @@ if not SECRET_KEY:
     if not DEBUG:
         raise ImproperlyConfigured("SECRET_KEY must be set when DJANGO_DEBUG is off.")
     SECRET_KEY = "insecure-dev-only-" + "mergeplan-embedded-default"  # noqa: S105 - DEBUG only
-    warnings.warn("SECRET_KEY not set: using an insecure development key (DEBUG only).", stacklevel=1)
 
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["localhost", "127.0.0.1", "[::1]", "testserver"])
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
@@ -55,6 +54,7 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
+    "mergeplan.middleware.DanishFirstMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -78,6 +78,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "django.template.context_processors.i18n",
+                "mergeplan.context_processors.planning",
             ],
         },
     },
@@ -94,6 +95,11 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
             "transaction_mode": "IMMEDIATE",
         }
     )
+    # The test database is a file (not in memory) so that a real Celery worker started by the integration
+    # tests (tests/integration) can open it too; one per test process, so parallel runs do not collide.
+    DATABASES["default"]["TEST"] = {
+        "NAME": env.str("MERGEPLAN_TEST_DB", default=str(VAR_DIR / f"test-db-{os.getpid()}.sqlite3"))
+    }
 else:
     DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60)
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
@@ -152,15 +158,16 @@ if EMAIL_URL:
 
 # --- Celery ---------------------------------------------------------------------------------------
 _queue_dir = VAR_DIR / "celery"
-CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default=env.str("REDIS_URL", default="filesystem://"))
+CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default=env.str("REDIS_URL", default="filesystem://localhost/"))
 if CELERY_BROKER_URL.startswith("filesystem://"):
-    for sub in ("queue", "processed"):
+    for sub in ("queue", "processed", "control"):
         (_queue_dir / sub).mkdir(parents=True, exist_ok=True)
     CELERY_BROKER_TRANSPORT_OPTIONS = {
         # in and out are the SAME folder so that any process can both send and receive
         "data_folder_in": str(_queue_dir / "queue"),
         "data_folder_out": str(_queue_dir / "queue"),
         "processed_folder": str(_queue_dir / "processed"),
+        "control_folder": str(_queue_dir / "control"),
         "store_processed": False,
         "polling_interval": 0.1,
     }
@@ -190,7 +197,7 @@ REST_FRAMEWORK = {
     "DEFAULT_PAGINATION_CLASS": "mergeplan.api_support.StandardPagination",
     "PAGE_SIZE": 50,
     "DEFAULT_FILTER_BACKENDS": [
-        "django_filters.rest_framework.DjangoFilterBackend",
+        "mergeplan.api_support.FilterBackend",
         "rest_framework.filters.SearchFilter",
         "rest_framework.filters.OrderingFilter",
     ],
@@ -214,6 +221,10 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    "ENUM_NAME_OVERRIDES": {
+        "StepStatusEnum": "runbook.models.StepStatus",
+        "ConversionStatusEnum": "systems.models.ConversionStatus",
+    },
 }
 
 # --- Security in production -----------------------------------------------------------------------

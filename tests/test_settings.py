@@ -1,0 +1,39 @@
+"""Settings come from the environment; the planning clock is one function."""
+import datetime as dt
+import os
+import subprocess
+import sys
+
+from mergeplan.clock import today
+
+
+def _settings_in_subprocess(env: dict, expr: str) -> subprocess.CompletedProcess:
+    clean = {k: v for k, v in os.environ.items() if k not in {"SECRET_KEY", "DJANGO_DEBUG", "DATABASE_URL"}}
+    code = f"import django, os; os.environ['DJANGO_SETTINGS_MODULE']='mergeplan.settings'; django.setup(); " \
+           f"from django.conf import settings; print(repr(({expr},)))"
+    return subprocess.run([sys.executable, "-c", code], env={**clean, **env}, capture_output=True, text=True)
+
+
+def test_secret_key_is_required_unless_debug():
+    result = _settings_in_subprocess({"DJANGO_DEBUG": "0"}, "settings.SECRET_KEY")
+    assert result.returncode != 0 and "SECRET_KEY must be set" in result.stderr
+    result = _settings_in_subprocess({"DJANGO_DEBUG": "0", "SECRET_KEY": "s3cret"}, "settings.SECRET_KEY")
+    assert result.stdout.strip() == repr(("s3cret",))
+
+
+def test_embedded_defaults_and_environment(tmp_path):
+    expr = "settings.DATABASES['default']['ENGINE'], settings.CELERY_BROKER_URL, settings.LANGUAGE_CODE, settings.TIME_ZONE"
+    result = _settings_in_subprocess({"DJANGO_DEBUG": "1", "MERGEPLAN_VAR_DIR": str(tmp_path)}, expr)
+    assert result.stdout.strip() == repr(
+        ("django.db.backends.sqlite3", "filesystem://localhost/", "da", "Europe/Copenhagen")
+    )
+    env = {"DJANGO_DEBUG": "1", "DATABASE_URL": "postgres://u:p@db:5432/x", "CELERY_BROKER_URL": "redis://r:6379/0"}
+    result = _settings_in_subprocess(env, "settings.DATABASES['default']['NAME'], settings.CELERY_BROKER_URL")
+    assert result.stdout.strip() == repr(("x", "redis://r:6379/0"))
+
+
+def test_the_planning_clock_is_pinned_by_setting(settings):
+    settings.MERGEPLAN_TODAY = dt.date(2006, 7, 3)
+    assert today() == dt.date(2006, 7, 3)
+    settings.MERGEPLAN_TODAY = None
+    assert today() >= dt.date(2026, 1, 1)
