@@ -1,0 +1,429 @@
+"""The plumbing of the REST API: authentication, permissions, errors, ETags, pagination, renderers.
+
+Views stay declarative; everything that every endpoint shares lives here:
+
+- :class:`BearerTokenAuthentication` — ``Authorization: Bearer <token>`` (personal API tokens, hashed).
+- :class:`FeedTokenAuthentication` — ``?token=`` for the iCal subscription only.
+- :class:`ReadOnlyTokenPermission` — a read-only token never writes.
+- :func:`exception_handler` — domain errors to 400/403/409/412 with field messages.
+- :class:`ETagMixin` — weak ETags, ``If-None-Match`` → 304, ``If-Match`` checked under
+  ``select_for_update`` → 412.
+- :class:`StandardPagination`, :class:`CSVRenderer`, :class:`ICalRenderer`, :class:`TokenRateThrottle`.
+"""
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import hashlib
+import io
+import json
+import logging
+from collections.abc import Iterable
+
+from django.core.exceptions import RequestDataTooBig, SuspiciousOperation
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db import models, transaction
+from django.http import Http404
+from django.utils import timezone
+from django.utils.encoding import force_str
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django_filters.rest_framework import DjangoFilterBackend
+from rest_framework import exceptions, permissions, renderers, serializers, status
+from rest_framework.authentication import BaseAuthentication, get_authorization_header
+from rest_framework.pagination import PageNumberPagination
+from rest_framework.response import Response
+from rest_framework.settings import api_settings
+from rest_framework.throttling import UserRateThrottle
+
+from mergeplan.exceptions import ApplicationError, ConflictError, PermissionDeniedError
+from municipalities.models import ApiToken, FeedToken, hash_token
+from municipalities.permissions import Action, merger_access
+
+logger = logging.getLogger(__name__)
+
+#: ``last_used_at`` is written at most this often per token (a write per request would be a hot row).
+LAST_USED_RESOLUTION = dt.timedelta(minutes=5)
+
+
+# --- Authentication ---------------------------------------------------------------------------------
+
+
+class BearerTokenAuthentication(BaseAuthentication):
+    """Personal API tokens: ``Authorization: Bearer <raw>``; only the SHA-256 is stored.
+
+    Expired, revoked or unknown tokens are a 401. ``request.auth`` is the :class:`ApiToken`.
+    """
+
+    keyword = "Bearer"
+
+    def authenticate(self, request):
+        header = get_authorization_header(request).split()
+        if not header or header[0].lower() != self.keyword.lower().encode():
+            return None
+        if len(header) != 2:
+            raise exceptions.AuthenticationFailed(_("Invalid token header."))
+        try:
+            raw = header[1].decode("ascii")
+        except UnicodeDecodeError as exc:
+            raise exceptions.AuthenticationFailed(_("Invalid token header.")) from exc
+        return self.authenticate_raw(raw)
+
+    def authenticate_raw(self, raw: str):
+        try:
+            token = ApiToken.objects.select_related("user").get(key_hash=hash_token(raw))
+        except ApiToken.DoesNotExist:
+            token = None
+        if token is None or not token.is_active or not token.user.is_active:
+            raise exceptions.AuthenticationFailed(_("Invalid, expired or revoked token."))
+        now = timezone.now()
+        if token.last_used_at is None or now - token.last_used_at > LAST_USED_RESOLUTION:
+            ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
+            token.last_used_at = now
+        return token.user, token
+
+    def authenticate_header(self, request) -> str:
+        return f'{self.keyword} realm="api"'
+
+
+class FeedTokenAuthentication(BaseAuthentication):
+    """The secret of a calendar subscription URL (``?token=``). Read-only; only for the iCal feed."""
+
+    def authenticate(self, request):
+        raw = request.query_params.get("token")
+        if not raw:
+            return None
+        token = (
+            FeedToken.objects.select_related("user")
+            .filter(key_hash=hash_token(raw), revoked_at__isnull=True)
+            .first()
+        )
+        if token is None or not token.user.is_active:
+            raise exceptions.AuthenticationFailed(_("Invalid or revoked feed token."))
+        return token.user, token
+
+    def authenticate_header(self, request) -> str:
+        return 'Bearer realm="api"'
+
+
+# --- Permissions ------------------------------------------------------------------------------------
+
+
+def is_token_request(request) -> bool:
+    return isinstance(getattr(request, "auth", None), ApiToken | FeedToken)
+
+
+class ReadOnlyTokenPermission(permissions.BasePermission):
+    """Read-only API tokens and feed tokens never write, whatever the user may do."""
+
+    message = gettext_lazy("This token is read-only.")
+
+    def has_permission(self, request, view) -> bool:
+        if request.method in permissions.SAFE_METHODS:
+            return True
+        auth = getattr(request, "auth", None)
+        if isinstance(auth, FeedToken):
+            return False
+        return not (isinstance(auth, ApiToken) and auth.read_only)
+
+
+class PolicyMixin:
+    """Asks the one policy module (``municipalities.permissions``) whether the user may act.
+
+    Objects outside the user's mergers never reach this (the querysets are restricted: 404); a user who
+    may see but not change gets a 403.
+    """
+
+    def require(self, action: Action, *, merger_id: int, obj=None) -> None:
+        access = merger_access(self.request.user, merger_id)
+        if not access.allows(action, obj):
+            raise exceptions.PermissionDenied(_("You do not have permission to do this."))
+
+
+# --- Errors -----------------------------------------------------------------------------------------
+
+
+class PreconditionFailed(exceptions.APIException):
+    status_code = status.HTTP_412_PRECONDITION_FAILED
+    default_detail = gettext_lazy("The object was changed by someone else. Reload and try again.")
+    default_code = "precondition_failed"
+
+
+def exception_handler(exc, context):
+    """Map the domain's exceptions to HTTP: field messages on 400, 403, 409/412, 413; never a 500
+    for bad input."""
+    request = context.get("request")
+    if isinstance(exc, ConflictError):
+        code = 412 if request is not None and request.headers.get("If-Match") else 409
+        return Response({"detail": exc.message, **exc.as_dict()}, status=code)
+    if isinstance(exc, PermissionDeniedError):
+        return Response({"detail": exc.message}, status=status.HTTP_403_FORBIDDEN)
+    if isinstance(exc, ApplicationError):
+        body = exc.as_dict()
+        if exc.extra:
+            body["extra"] = exc.extra
+        return Response(body, status=status.HTTP_400_BAD_REQUEST)
+    if isinstance(exc, DjangoValidationError):
+        detail = exc.message_dict if hasattr(exc, "error_dict") else {"non_field_errors": exc.messages}
+        return Response(detail, status=status.HTTP_400_BAD_REQUEST)
+    if isinstance(exc, RequestDataTooBig):
+        return Response({"detail": _("The request is too large.")}, status=413)
+    if isinstance(exc, SuspiciousOperation):
+        return Response({"detail": _("Bad request.")}, status=status.HTTP_400_BAD_REQUEST)
+    if isinstance(exc, UnicodeDecodeError):
+        return Response({"detail": _("The request is not valid UTF-8.")}, status=status.HTTP_400_BAD_REQUEST)
+    if isinstance(exc, Http404):
+        exc = exceptions.NotFound()
+    from rest_framework.views import exception_handler as drf_exception_handler
+
+    return drf_exception_handler(exc, context)
+
+
+# --- Serializers ------------------------------------------------------------------------------------
+
+
+class StrictSerializer(serializers.Serializer):
+    """Input serializer that rejects fields it does not know (a typo must not be silently ignored)."""
+
+    def to_internal_value(self, data):
+        if isinstance(data, dict):
+            unknown = sorted(set(data) - {name for name, f in self.fields.items() if not f.read_only})
+            if unknown:
+                raise serializers.ValidationError({name: [_("Unknown field.")] for name in unknown})
+        return super().to_internal_value(data)
+
+
+# --- ETags ------------------------------------------------------------------------------------------
+
+
+def etag_for(obj: models.Model, data) -> str:
+    """A weak ETag of an object's representation ``data`` (what the client was shown).
+
+    A hash of the representation rather than pk + version: the scheduler moves dates in bulk without
+    touching ``version`` or ``updated_at``, and related rows (sign-offs, members, codes) show in the
+    representation too; a hash changes whenever anything the client sees changes.
+    """
+    payload = json.dumps(data, sort_keys=True, default=str).encode()
+    return f'W/"{obj._meta.model_name}-{obj.pk}-{hashlib.sha256(payload).hexdigest()[:20]}"'
+
+
+def _etag_values(header: str) -> list[str]:
+    return [v.strip().removeprefix("W/") for v in header.split(",") if v.strip()]
+
+
+def etag_matches(header: str, etag: str) -> bool:
+    """Weak comparison of ``etag`` against an ``If-Match``/``If-None-Match`` header (``*`` matches)."""
+    values = _etag_values(header)
+    return "*" in values or etag.removeprefix("W/") in values
+
+
+class ETagMixin:
+    """ETag on every object; ``If-None-Match`` → 304 on GET; ``If-Match`` → 412 when stale.
+
+    ``locked(obj)`` must be called inside ``transaction.atomic()``: it re-reads the row with
+    ``select_for_update`` and compares ``If-Match`` with the *locked* state, so of two clients holding
+    the same ETag only the first wins; the second waits for the lock, then sees the new version.
+    """
+
+    def object_etag(self, obj, data=None) -> str:
+        return etag_for(obj, self.get_serializer(obj).data if data is None else data)
+
+    def retrieve(self, request, *args, **kwargs):
+        obj = self.get_object()
+        data = self.get_serializer(obj).data
+        etag = self.object_etag(obj, data)
+        inm = request.headers.get("If-None-Match")
+        if inm and etag_matches(inm, etag):
+            return Response(status=status.HTTP_304_NOT_MODIFIED, headers={"ETag": etag})
+        return Response(data, headers={"ETag": etag})
+
+    def locked(self, obj):
+        """The object re-read under ``select_for_update``; 412 if ``If-Match`` does not match it.
+
+        The representation is read again after the lock is held (under READ COMMITTED a new statement
+        sees what the previous lock holder committed), so a second writer with the same ETag fails."""
+        fresh = type(obj)._base_manager.select_for_update().get(pk=obj.pk)
+        header = self.request.headers.get("If-Match")
+        if header and not etag_matches(header, self.object_etag(self.get_queryset().get(pk=obj.pk))):
+            raise PreconditionFailed()
+        return fresh
+
+    def object_response(self, obj, *, status_code: int = 200, serializer_class=None) -> Response:
+        """Re-read ``obj`` through the view's queryset (annotations included) and answer with its ETag."""
+        fresh = self.get_queryset().get(pk=obj.pk)
+        serializer = (serializer_class or self.get_serializer_class())(fresh, context=self.get_serializer_context())
+        return Response(serializer.data, status=status_code, headers={"ETag": self.object_etag(fresh, serializer.data)})
+
+
+def atomic_write():
+    """The transaction every API write runs in (the If-Match check and the service share it)."""
+    return transaction.atomic()
+
+
+class _PagedRows:
+    """What the paginator pages for a hot list: counted on the lean queryset (no display columns), and
+    sliced on the same queryset with its display columns (``annotate``) read as ``values()``."""
+
+    def __init__(self, lean, annotate, sources: list[str]):
+        self.lean, self.rows = lean, annotate(lean).values(*sources)
+        self.ordered = True
+
+    def count(self) -> int:
+        return self.lean.order_by().count()
+
+    def __len__(self) -> int:
+        return self.count()
+
+    def __getitem__(self, index):
+        return list(self.rows[index])
+
+    def __iter__(self):
+        return iter(self.rows)
+
+
+class ValuesListMixin:
+    """A list action that reads rows with ``values()`` — no model instances, no serializer fields — for
+    the hot lists (steps, milestones). ``list_values`` maps each output key to the queryset value it
+    comes from, in the serializer's order; the output is the serializer's, key for key (a test compares
+    them). Datetimes named in ``list_datetimes`` are rendered as the serializer renders them."""
+
+    list_values: dict[str, str] = {}
+    list_datetimes: tuple[str, ...] = ()
+
+    def get_list_queryset(self):
+        """The queryset filtered and counted (lean); ``annotate_list`` adds what the rows show."""
+        return self.get_queryset()
+
+    def annotate_list(self, queryset):
+        return queryset
+
+    def list(self, request, *args, **kwargs):
+        keys = list(self.list_values)
+        sources = [self.list_values[k] for k in keys]
+        pairs = list(zip(keys, sources, strict=True))
+        lean = self.filter_queryset(self.get_list_queryset())
+        rows = _PagedRows(lean, self.annotate_list, sources)
+        page = self.paginate_queryset(rows)
+        data = [{key: row[source] for key, source in pairs} for row in (page if page is not None else rows)]
+        if self.list_datetimes:
+            field = serializers.DateTimeField()
+            for item in data:
+                for key in self.list_datetimes:
+                    if item[key] is not None:
+                        item[key] = field.to_representation(item[key])
+        if page is not None:
+            return self.get_paginated_response(data)
+        return Response(data)
+
+
+class FilterBackend(DjangoFilterBackend):
+    """django-filter, skipped when the query string names none of the view's filters (building the
+    filter form is a fifth of a hot list's time, and without parameters it filters nothing)."""
+
+    def filter_queryset(self, request, queryset, view):
+        filterset_class = self.get_filterset_class(view, queryset)
+        if filterset_class is not None and not any(
+            name in request.query_params for name in filterset_class.base_filters
+        ):
+            return queryset
+        return super().filter_queryset(request, queryset, view)
+
+
+# --- Pagination -------------------------------------------------------------------------------------
+
+
+class StandardPagination(PageNumberPagination):
+    """``count``, ``next``, ``previous``, ``results``; ``?page_size=`` up to 500."""
+
+    page_size = 50
+    page_size_query_param = "page_size"
+    max_page_size = 500
+
+    def paginate_queryset(self, queryset, request, view=None):
+        renderer = getattr(request, "accepted_renderer", None)
+        if renderer is not None and getattr(renderer, "format", "") == "csv":
+            return None  # an export holds every row the filters select
+        return super().paginate_queryset(queryset, request, view)
+
+
+# --- Renderers --------------------------------------------------------------------------------------
+
+
+def _cell(value) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "1" if value else "0"
+    if isinstance(value, list | dict):
+        return json.dumps(value, ensure_ascii=False, default=str)
+    return force_str(value)
+
+
+class CSVRenderer(renderers.BaseRenderer):
+    """CSV for spreadsheets: UTF-8 with a BOM (Excel reads Danish letters right), ``;``-free commas,
+    one header row from the first row's keys."""
+
+    media_type = "text/csv"
+    format = "csv"
+    charset = "utf-8"
+
+    def render(self, data, accepted_media_type=None, renderer_context=None) -> bytes:
+        response = (renderer_context or {}).get("response")
+        if response is not None and response.status_code >= 400:
+            rows: Iterable = [data] if isinstance(data, dict) else list(data or [])
+        elif isinstance(data, dict) and "results" in data:
+            rows = data["results"]
+        elif isinstance(data, dict):
+            rows = [data]
+        else:
+            rows = data or []
+        rows = list(rows)
+        out = io.StringIO()
+        out.write("\ufeff")
+        if rows:
+            header = list(rows[0].keys())
+            writer = csv.writer(out, lineterminator="\r\n")
+            writer.writerow(header)
+            for row in rows:
+                writer.writerow([_cell(row.get(k)) for k in header])
+        if response is not None and response.status_code < 400:
+            view = (renderer_context or {}).get("view")
+            name = getattr(view, "csv_filename", "export")
+            response["Content-Disposition"] = f'attachment; filename="{name}.csv"'
+        return out.getvalue().encode("utf-8")
+
+
+class ICalRenderer(renderers.BaseRenderer):
+    """Passes through bytes made by :mod:`icalendar` (``text/calendar``); errors as plain text."""
+
+    media_type = "text/calendar"
+    format = "ics"
+    charset = "utf-8"
+
+    def render(self, data, accepted_media_type=None, renderer_context=None) -> bytes:
+        if isinstance(data, bytes):
+            return data
+        if isinstance(data, dict):
+            return json.dumps(data, default=str).encode()
+        return force_str(data).encode()
+
+
+# --- Throttling -------------------------------------------------------------------------------------
+
+
+class TokenRateThrottle(UserRateThrottle):
+    """Rate limit for token clients (scripts); the browser's session is not throttled."""
+
+    scope = "token"
+
+    def get_rate(self):
+        return api_settings.DEFAULT_THROTTLE_RATES.get(self.scope)
+
+    def allow_request(self, request, view):
+        if not is_token_request(request):
+            return True
+        self.rate = self.get_rate()
+        if not self.rate:
+            return True
+        self.num_requests, self.duration = self.parse_rate(self.rate)
+        return super().allow_request(request, view)

@@ -1,0 +1,98 @@
+"""Personal API tokens and calendar feed tokens: create, revoke, and the feed's URL.
+
+Only a token's SHA-256 (``hash_token``) and a short prefix are stored; the raw value is returned once by
+the create functions and never again. Tokens are not objects of a merger, so they leave a log line
+rather than an audit Event.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import secrets
+
+from django.db import transaction
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.http import urlencode
+from django.utils.translation import gettext as _
+
+from mergeplan.exceptions import ApplicationError, PermissionDeniedError
+
+from .models import ApiToken, FeedToken, hash_token
+
+logger = logging.getLogger(__name__)
+
+PREFIX_LENGTH = 8
+
+
+def _new_raw(kind: str) -> str:
+    return f"mp{kind}_{secrets.token_urlsafe(32)}"
+
+
+@transaction.atomic
+def api_token_create(
+    *, user, name: str, read_only: bool = False, expires_days: int | None = None
+) -> tuple[ApiToken, str]:
+    """Issue a personal API token for ``user``. Returns the token and its raw value (shown once)."""
+    name = (name or "").strip()
+    if not name:
+        raise ApplicationError(_("Give the token a name."), field="name")
+    if len(name) > 100:
+        raise ApplicationError(_("The name is too long (at most 100 characters)."), field="name")
+    if expires_days is not None and not (1 <= expires_days <= 3650):
+        raise ApplicationError(_("Expiry must be between 1 and 3650 days."), field="expires_days")
+    raw = _new_raw("a")
+    token = ApiToken.objects.create(
+        user=user,
+        name=name,
+        prefix=raw[:PREFIX_LENGTH + 4],
+        key_hash=hash_token(raw),
+        read_only=read_only,
+        expires_at=timezone.now() + dt.timedelta(days=expires_days) if expires_days else None,
+    )
+    logger.info("API token %s (%s) created for user %s, read_only=%s", token.pk, token.prefix, user.pk, read_only)
+    return token, raw
+
+
+@transaction.atomic
+def api_token_revoke(*, token: ApiToken, actor) -> ApiToken:
+    """Revoke a token (its owner or a superuser). Revoking twice changes nothing."""
+    if actor is not None and actor.pk != token.user_id and not actor.is_superuser:
+        raise PermissionDeniedError(_("You may only revoke your own tokens."))
+    token = ApiToken.objects.select_for_update().get(pk=token.pk)
+    if token.revoked_at is None:
+        token.revoked_at = timezone.now()
+        token.save(update_fields=["revoked_at"])
+        logger.info("API token %s (%s) revoked by user %s", token.pk, token.prefix, getattr(actor, "pk", None))
+    return token
+
+
+@transaction.atomic
+def feed_token_create(*, user) -> tuple[FeedToken, str]:
+    """Issue a calendar feed token for ``user``, revoking the user's earlier feed tokens."""
+    now = timezone.now()
+    FeedToken.objects.filter(user=user, revoked_at__isnull=True).update(revoked_at=now)
+    raw = _new_raw("f")
+    token = FeedToken.objects.create(user=user, key_hash=hash_token(raw), prefix=raw[:PREFIX_LENGTH + 4])
+    logger.info("Feed token %s created for user %s", token.pk, user.pk)
+    return token, raw
+
+
+@transaction.atomic
+def feed_token_revoke(*, token: FeedToken, actor) -> FeedToken:
+    """Revoke a feed token: every calendar subscribed with it stops updating."""
+    if actor is not None and actor.pk != token.user_id and not actor.is_superuser:
+        raise PermissionDeniedError(_("You may only revoke your own tokens."))
+    token = FeedToken.objects.select_for_update().get(pk=token.pk)
+    if token.revoked_at is None:
+        token.revoked_at = timezone.now()
+        token.save(update_fields=["revoked_at"])
+        logger.info("Feed token %s revoked by user %s", token.pk, getattr(actor, "pk", None))
+    return token
+
+
+def feed_url(request, merger_id: int, raw: str) -> str:
+    """The subscription URL of a merger's milestone calendar with a feed token; absolute when a request
+    is given."""
+    path = reverse("api-merger-milestones-ics", kwargs={"pk": merger_id}) + "?" + urlencode({"token": raw})
+    return request.build_absolute_uri(path) if request is not None else path

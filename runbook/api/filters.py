@@ -1,0 +1,75 @@
+"""Filters of steps and milestones (also used by their CSV export), waves, dependencies, comments, events."""
+from __future__ import annotations
+
+import django_filters
+
+from runbook.models import Comment, Dependency, Event, Step, StepKind, StepStatus, Wave
+
+
+class StrictBooleanFilter(django_filters.TypedChoiceFilter):
+    """``true``/``false`` (or ``1``/``0``); anything else is a 400 rather than silently ignored."""
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("choices", [("true", "true"), ("false", "false"), ("1", "1"), ("0", "0")])
+        kwargs.setdefault("coerce", lambda value: value in ("true", "1"))
+        super().__init__(*args, **kwargs)
+
+
+class StepFilter(django_filters.FilterSet):
+    merger = django_filters.NumberFilter(field_name="runbook__merger", min_value=1)
+    municipality = django_filters.CharFilter(field_name="assignee_municipality__code", max_length=4)
+    vendor = django_filters.CharFilter(field_name="assignee_vendor__code", max_length=30)
+    domain = django_filters.CharFilter(field_name="domain__code", max_length=30)
+    status = django_filters.MultipleChoiceFilter(choices=StepStatus.choices)
+    kind = django_filters.MultipleChoiceFilter(choices=StepKind.choices)
+    due_after = django_filters.DateFilter(field_name="planned_finish", lookup_expr="gte")
+    due_before = django_filters.DateFilter(field_name="planned_finish", lookup_expr="lte")
+    critical = StrictBooleanFilter(field_name="is_critical")
+    at_risk = StrictBooleanFilter()
+    wave = django_filters.NumberFilter(field_name="wave", min_value=1)
+    phase = django_filters.NumberFilter(field_name="phase__number", min_value=0)
+
+    class Meta:
+        model = Step
+        fields = ["merger", "runbook", "municipality", "vendor", "domain", "status", "kind", "due_after",
+                  "due_before", "critical", "at_risk", "wave", "phase"]
+
+
+class MilestoneFilter(StepFilter):
+    kind = django_filters.MultipleChoiceFilter(
+        choices=[(k, label) for k, label in StepKind.choices if k != StepKind.TASK]
+    )
+
+
+class WaveFilter(django_filters.FilterSet):
+    merger = django_filters.NumberFilter(field_name="runbook__merger", min_value=1)
+
+    class Meta:
+        model = Wave
+        fields = ["merger", "runbook"]
+
+
+class DependencyFilter(django_filters.FilterSet):
+    merger = django_filters.NumberFilter(field_name="runbook__merger", min_value=1)
+
+    class Meta:
+        model = Dependency
+        fields = ["merger", "runbook", "predecessor", "successor", "type"]
+
+
+class CommentFilter(django_filters.FilterSet):
+    merger = django_filters.NumberFilter(field_name="step__runbook__merger", min_value=1)
+
+    class Meta:
+        model = Comment
+        fields = ["merger", "step"]
+
+
+class EventFilter(django_filters.FilterSet):
+    verb = django_filters.CharFilter(max_length=50)
+    object_type = django_filters.CharFilter(field_name="content_type__model", max_length=100)
+    since = django_filters.IsoDateTimeFilter(field_name="created_at", lookup_expr="gte")
+
+    class Meta:
+        model = Event
+        fields = ["merger", "verb", "object_type", "object_id", "since"]

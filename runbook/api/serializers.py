@@ -1,0 +1,207 @@
+"""Serializers of runbooks, steps and what hangs on them: output and input kept apart.
+
+Step output reads flat annotations (``merger_id``, ``municipality_code`` …) made once by the viewsets'
+querysets, so a list of any length costs the same number of queries.
+"""
+from __future__ import annotations
+
+from django.contrib.auth import get_user_model
+from rest_framework import serializers
+
+from mergeplan.api_support import StrictSerializer
+from municipalities.models import Municipality
+from runbook.models import (
+    Comment,
+    Dependency,
+    DependencyType,
+    Event,
+    Runbook,
+    SignoffDecision,
+    Step,
+    StepStatus,
+    Wave,
+)
+from systems.models import Vendor
+
+
+class RunbookSerializer(serializers.ModelSerializer):
+    template = serializers.CharField(source="template.__str__", read_only=True)
+
+    class Meta:
+        model = Runbook
+        fields = ["id", "merger", "template", "created_at", "scheduled_at", "schedule_summary", "schedule_findings"]
+        read_only_fields = fields
+
+
+class WaveSerializer(serializers.ModelSerializer):
+    merger = serializers.IntegerField(source="runbook.merger_id", read_only=True)
+
+    class Meta:
+        model = Wave
+        fields = ["id", "runbook", "merger", "number", "name", "target_date", "milestone_date"]
+        read_only_fields = fields
+
+
+_STEP_COMMON = [
+    "id", "merger", "runbook", "key", "sequence", "name", "name_en", "kind", "status", "phase",
+    "municipality", "vendor", "domain", "wave", "wave_name", "planned_start", "planned_finish", "go_live",
+    "total_slack", "is_critical", "at_risk", "risk_reasons",
+]
+
+
+class StepSerializer(serializers.ModelSerializer):
+    """A step of a merger's runbook with the scheduler's results and what happened."""
+
+    merger = serializers.IntegerField(source="merger_id", read_only=True)
+    phase = serializers.IntegerField(source="phase_number", read_only=True)
+    municipality = serializers.CharField(source="municipality_code", read_only=True, allow_null=True)
+    vendor = serializers.CharField(source="vendor_code", read_only=True, allow_null=True)
+    domain = serializers.CharField(source="domain_code", read_only=True, allow_null=True)
+    wave_name = serializers.CharField(read_only=True, allow_null=True)
+
+    class Meta:
+        model = Step
+        fields = [
+            *_STEP_COMMON, "description", "duration_days", "responsible_role", "owner", "post_merger",
+            "deadline", "not_before", "early_start", "early_finish", "late_start", "late_finish",
+            "actual_start", "actual_finish", "override_reason", "version", "updated_at",
+        ]
+        read_only_fields = fields
+
+
+class MilestoneSerializer(serializers.ModelSerializer):
+    """A milestone, checkpoint or cutover: its planned and baseline date, slack, critical flag, wave."""
+
+    merger = serializers.IntegerField(source="merger_id", read_only=True)
+    phase = serializers.IntegerField(source="phase_number", read_only=True)
+    municipality = serializers.CharField(source="municipality_code", read_only=True, allow_null=True)
+    vendor = serializers.CharField(source="vendor_code", read_only=True, allow_null=True)
+    domain = serializers.CharField(source="domain_code", read_only=True, allow_null=True)
+    wave_name = serializers.CharField(read_only=True, allow_null=True)
+    planned_date = serializers.DateField(read_only=True, allow_null=True)
+    baseline_date = serializers.DateField(read_only=True, allow_null=True)
+
+    class Meta:
+        model = Step
+        fields = [*_STEP_COMMON, "planned_date", "baseline_date", "version"]
+        read_only_fields = fields
+
+
+class SignoffOutput(serializers.Serializer):
+    role = serializers.CharField()
+    decision = serializers.CharField()
+    user = serializers.CharField(source="user.get_username")
+    comment = serializers.CharField()
+    signed_at = serializers.DateTimeField()
+
+
+class CheckpointSerializer(MilestoneSerializer):
+    """A go/no-go checkpoint with its sign-offs and the roles whose 'go' it still lacks."""
+
+    signoffs = SignoffOutput(many=True, read_only=True)
+    missing_signoffs = serializers.SerializerMethodField()
+
+    class Meta(MilestoneSerializer.Meta):
+        fields = [*MilestoneSerializer.Meta.fields, "signoffs", "missing_signoffs"]
+        read_only_fields = fields
+
+    def get_missing_signoffs(self, obj) -> list[str]:
+        go = {s.role for s in obj.signoffs.all() if s.decision == SignoffDecision.GO}
+        return [r for r in ("it_chief", "vendor_advisor") if r not in go]
+
+
+class DependencySerializer(serializers.ModelSerializer):
+    merger = serializers.IntegerField(source="runbook.merger_id", read_only=True)
+
+    class Meta:
+        model = Dependency
+        fields = ["id", "runbook", "merger", "predecessor", "successor", "type", "lag_days"]
+        read_only_fields = fields
+
+
+class CommentSerializer(serializers.ModelSerializer):
+    author = serializers.CharField(source="author.get_username", read_only=True)
+    merger = serializers.IntegerField(source="step.runbook.merger_id", read_only=True)
+
+    class Meta:
+        model = Comment
+        fields = ["id", "step", "merger", "author", "body", "created_at"]
+        read_only_fields = fields
+
+
+class EventSerializer(serializers.ModelSerializer):
+    actor = serializers.CharField(source="actor.get_username", read_only=True, allow_null=True, default=None)
+    object_type = serializers.CharField(source="content_type.model", read_only=True)
+
+    class Meta:
+        model = Event
+        fields = ["id", "created_at", "actor", "merger", "verb", "object_type", "object_id", "object_repr",
+                  "changes", "message"]
+        read_only_fields = fields
+
+
+# --- Input ------------------------------------------------------------------------------------------
+
+
+class StepUpdateInput(StrictSerializer):
+    """PATCH of a step's plan fields (the IT chief); everything else comes from the scheduler or status."""
+
+    name = serializers.CharField(required=False, max_length=250)
+    name_en = serializers.CharField(required=False, max_length=250, allow_blank=True)
+    description = serializers.CharField(required=False, max_length=10_000, allow_blank=True)
+    duration_days = serializers.IntegerField(required=False, min_value=0, max_value=1000)
+    owner = serializers.PrimaryKeyRelatedField(required=False, allow_null=True, queryset=get_user_model().objects.none())
+    assignee_municipality = serializers.SlugRelatedField(
+        required=False, allow_null=True, slug_field="code", queryset=Municipality.objects.none()
+    )
+    assignee_vendor = serializers.SlugRelatedField(
+        required=False, allow_null=True, slug_field="code", queryset=Vendor.objects.all()
+    )
+    post_merger = serializers.BooleanField(required=False)
+    deadline = serializers.DateField(required=False, allow_null=True)
+    not_before = serializers.DateField(required=False, allow_null=True)
+    wave = serializers.PrimaryKeyRelatedField(required=False, allow_null=True, queryset=Wave.objects.none())
+
+    def __init__(self, *args, merger_id: int | None = None, runbook_id: int | None = None, **kwargs):
+        super().__init__(*args, **kwargs)
+        if merger_id is not None:
+            self.fields["owner"].queryset = get_user_model().objects.filter(
+                memberships__merger_id=merger_id
+            ).distinct()
+            self.fields["assignee_municipality"].queryset = Municipality.objects.filter(mergers=merger_id)
+        if runbook_id is not None:
+            self.fields["wave"].queryset = Wave.objects.filter(runbook_id=runbook_id)
+
+
+class StepTransitionInput(StrictSerializer):
+    status = serializers.ChoiceField(choices=StepStatus.choices)
+    override_reason = serializers.CharField(required=False, allow_blank=True, max_length=2000, default="")
+    reason = serializers.CharField(required=False, allow_blank=True, max_length=2000, default="")
+
+
+class CheckpointSignInput(StrictSerializer):
+    decision = serializers.ChoiceField(choices=SignoffDecision.choices)
+    comment = serializers.CharField(required=False, allow_blank=True, max_length=5000, default="")
+
+
+class DependencyCreateInput(StrictSerializer):
+    predecessor = serializers.PrimaryKeyRelatedField(queryset=Step.objects.none())
+    successor = serializers.PrimaryKeyRelatedField(queryset=Step.objects.none())
+    type = serializers.ChoiceField(choices=DependencyType.choices, required=False, default=DependencyType.FINISH_TO_START)
+    lag_days = serializers.IntegerField(required=False, default=0, min_value=-250, max_value=250)
+
+    def __init__(self, *args, steps=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        if steps is not None:
+            self.fields["predecessor"].queryset = steps
+            self.fields["successor"].queryset = steps
+
+
+class CommentCreateInput(StrictSerializer):
+    step = serializers.PrimaryKeyRelatedField(queryset=Step.objects.none())
+    body = serializers.CharField(max_length=10_000)
+
+    def __init__(self, *args, steps=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        if steps is not None:
+            self.fields["step"].queryset = steps

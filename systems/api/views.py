@@ -1,0 +1,137 @@
+"""API views of the inventory and the decisions. Reference data (vendors, domains, systems) is global;
+instances, harmonisations and conversions are scoped to the user's mergers."""
+from __future__ import annotations
+
+from drf_spectacular.utils import extend_schema
+from rest_framework import mixins, status, viewsets
+from rest_framework.response import Response
+
+from mergeplan.api_support import ETagMixin, atomic_write
+from municipalities.models import Merger, Municipality
+from municipalities.permissions import restrict
+from systems.models import Conversion, Domain, Harmonisation, System, SystemInstance, Vendor
+from systems.services import system_instance_create, system_instance_delete, system_instance_update
+
+from .filters import ConversionFilter, HarmonisationFilter, SystemFilter, SystemInstanceFilter
+from .serializers import (
+    ConversionSerializer,
+    DomainSerializer,
+    HarmonisationSerializer,
+    SystemInstanceCreateInput,
+    SystemInstanceSerializer,
+    SystemInstanceUpdateInput,
+    SystemSerializer,
+    VendorSerializer,
+)
+
+
+def municipalities_in_scope(user):
+    """Municipalities that are members of the user's mergers (as a subquery)."""
+    links = restrict(Merger.members.through.objects.all(), user, merger_path="merger")
+    return Municipality.objects.filter(pk__in=links.values("municipality_id"))
+
+
+class VendorViewSet(ETagMixin, viewsets.ReadOnlyModelViewSet):
+    queryset = Vendor.objects.all()
+    serializer_class = VendorSerializer
+    filterset_fields = ["code"]
+    search_fields = ["code", "name"]
+    ordering_fields = ["code", "name"]
+    ordering = ["name"]
+
+
+class DomainViewSet(ETagMixin, viewsets.ReadOnlyModelViewSet):
+    queryset = Domain.objects.all()
+    serializer_class = DomainSerializer
+    filterset_fields = ["code"]
+    search_fields = ["code", "name", "name_en"]
+    ordering_fields = ["position", "code", "name"]
+    ordering = ["position", "code"]
+
+
+class SystemViewSet(ETagMixin, viewsets.ReadOnlyModelViewSet):
+    queryset = System.objects.select_related("vendor", "domain")
+    serializer_class = SystemSerializer
+    filterset_class = SystemFilter
+    search_fields = ["name", "vendor__name"]
+    ordering_fields = ["name", "id"]
+    ordering = ["domain__position", "vendor__name", "name"]
+
+
+class SystemInstanceViewSet(
+    ETagMixin,
+    mixins.CreateModelMixin,
+    mixins.UpdateModelMixin,
+    mixins.DestroyModelMixin,
+    viewsets.ReadOnlyModelViewSet,
+):
+    """Who runs what. Coordinators change their own municipality's; the IT chief any in the merger."""
+
+    serializer_class = SystemInstanceSerializer
+    filterset_class = SystemInstanceFilter
+    search_fields = ["system__name", "municipality__name"]
+    ordering_fields = ["id", "municipality__code", "system__name"]
+    ordering = ["municipality__code", "system__name", "id"]
+    http_method_names = ["get", "post", "patch", "delete", "head", "options"]
+
+    def get_queryset(self):
+        return SystemInstance.objects.filter(municipality__in=municipalities_in_scope(self.request.user)).select_related(
+            "municipality", "system__vendor", "system__domain"
+        )
+
+    @extend_schema(request=SystemInstanceCreateInput, responses={201: SystemInstanceSerializer})
+    def create(self, request, *args, **kwargs):
+        data = SystemInstanceCreateInput(data=request.data, municipalities=municipalities_in_scope(request.user))
+        data.is_valid(raise_exception=True)
+        values = data.validated_data
+        instance = system_instance_create(
+            municipality=values["municipality"],
+            system=values["system"],
+            actor=request.user,
+            hosting=values.get("hosting", ""),
+            notes=values.get("notes", ""),
+            is_inferred=values.get("is_inferred", False),
+        )
+        return self.object_response(instance, status_code=status.HTTP_201_CREATED)
+
+    @extend_schema(request=SystemInstanceUpdateInput, responses=SystemInstanceSerializer)
+    def partial_update(self, request, *args, **kwargs):
+        instance = self.get_object()
+        data = SystemInstanceUpdateInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        with atomic_write():
+            locked = self.locked(instance)
+            instance = system_instance_update(instance=locked, actor=request.user, data=dict(data.validated_data))
+        return self.object_response(instance)
+
+    def update(self, request, *args, **kwargs):  # PUT is not offered
+        return self.http_method_not_allowed(request, *args, **kwargs)
+
+    def destroy(self, request, *args, **kwargs):
+        instance = self.get_object()
+        with atomic_write():
+            locked = self.locked(instance)
+            system_instance_delete(instance=locked, actor=request.user)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class HarmonisationViewSet(ETagMixin, viewsets.ReadOnlyModelViewSet):
+    serializer_class = HarmonisationSerializer
+    filterset_class = HarmonisationFilter
+    ordering_fields = ["id", "domain__position"]
+    ordering = ["merger__name", "domain__position", "id"]
+
+    def get_queryset(self):
+        qs = Harmonisation.objects.select_related("domain", "target_system__vendor")
+        return restrict(qs, self.request.user, merger_path="merger")
+
+
+class ConversionViewSet(ETagMixin, viewsets.ReadOnlyModelViewSet):
+    serializer_class = ConversionSerializer
+    filterset_class = ConversionFilter
+    ordering_fields = ["id"]
+    ordering = ["harmonisation__merger__name", "harmonisation__domain__position", "id"]
+
+    def get_queryset(self):
+        qs = Conversion.objects.select_related("harmonisation__domain", "source_instance__municipality")
+        return restrict(qs, self.request.user, merger_path="harmonisation__merger")
