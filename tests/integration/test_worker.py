@@ -78,12 +78,13 @@ def worker(tmp_path):
     conf = {"task_always_eager": False, "task_default_queue": queue, "broker_url": broker}
     if broker.startswith("filesystem://"):
         folder = tmp_path / "celery"
-        for sub in ("queue", "processed"):
+        for sub in ("queue", "processed", "control"):
             (folder / sub).mkdir(parents=True, exist_ok=True)
         conf["broker_transport_options"] = {
             "data_folder_in": str(folder / "queue"),
             "data_folder_out": str(folder / "queue"),
             "processed_folder": str(folder / "processed"),
+            "control_folder": str(folder / "control"),
             "store_processed": False,
             "polling_interval": 0.1,
         }
