@@ -10,6 +10,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from mergeplan.i18n import BilingualNameMixin
 from municipalities.models import Role
 
 
@@ -61,7 +62,7 @@ class RunbookTemplate(models.Model):
         return f"{self.name} v{self.version}"
 
 
-class Phase(models.Model):
+class Phase(BilingualNameMixin, models.Model):
     """A phase of a drejebog template (mobilise, survey, decide, build, convert, go live, after)."""
 
     template = models.ForeignKey(RunbookTemplate, on_delete=models.CASCADE, related_name="phases")
@@ -77,12 +78,6 @@ class Phase(models.Model):
 
     def __str__(self) -> str:
         return f"{self.number}. {self.name}"
-
-    def display_name(self, language: str | None = None) -> str:
-        from django.utils.translation import get_language
-
-        lang = (language or get_language() or "da")[:2]
-        return self.name_en if lang == "en" and self.name_en else self.name
 
 
 class TemplateStep(models.Model):
@@ -182,7 +177,7 @@ class Wave(models.Model):
         return self.name
 
 
-class Step(models.Model):
+class Step(BilingualNameMixin, models.Model):
     """One step of a merger's runbook. Planned dates come from the scheduler; actual dates from the work."""
 
     runbook = models.ForeignKey(Runbook, on_delete=models.CASCADE, related_name="steps")
@@ -295,12 +290,6 @@ class Step(models.Model):
 
     def get_absolute_url(self) -> str:
         return reverse("step-detail", kwargs={"merger_id": self.runbook.merger_id, "step_id": self.pk})
-
-    def display_name(self, language: str | None = None) -> str:
-        from django.utils.translation import get_language
-
-        lang = (language or get_language() or "da")[:2]
-        return self.name_en if lang == "en" and self.name_en else self.name
 
     @property
     def is_milestone_like(self) -> bool:
@@ -473,6 +462,9 @@ class BaselineEntry(models.Model):
         verbose_name_plural = _("baseline entries")
         constraints = [models.UniqueConstraint(fields=["baseline", "step"], name="baseline_entry_unique")]
 
+    def __str__(self) -> str:
+        return f"{self.baseline}: {self.step_id} {self.planned_start} – {self.planned_finish}"
+
 
 class ProgressSnapshot(models.Model):
     """A day's progress of a runbook, for burn-up charts. One per runbook per day."""
@@ -491,6 +483,9 @@ class ProgressSnapshot(models.Model):
         verbose_name_plural = _("progress snapshots")
         constraints = [models.UniqueConstraint(fields=["runbook", "date"], name="snapshot_one_per_day")]
 
+    def __str__(self) -> str:
+        return f"{self.runbook_id} {self.date}: {self.done_days}/{self.total_days}"
+
 
 class NotificationSent(models.Model):
     """Proof that a notification was decided and sent: unique per user, kind and day."""
@@ -507,6 +502,9 @@ class NotificationSent(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["user", "kind", "date"], name="notification_once_per_day"),
         ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.user_id} {self.date}"
 
 
 # --- Recompute requests (planning) ----------------------------------------------------------------

@@ -353,9 +353,7 @@ def step_transition(
     elif status == StepStatus.DONE:
         step.actual_start = step.actual_start or on
         step.actual_finish = max(on, step.actual_start)
-    elif status == StepStatus.NOT_STARTED:
-        step.actual_start = step.actual_finish = None
-    elif status == StepStatus.SKIPPED:
+    elif status in (StepStatus.NOT_STARTED, StepStatus.SKIPPED):
         step.actual_start = step.actual_finish = None
     if override_reason:
         step.override_reason = override_reason
@@ -406,7 +404,7 @@ def step_update(*, step: Step, actor, data: dict, expected_version: int | None =
     if not changes:
         return step
     step.version += 1
-    step.save(update_fields=[*[f for f in data], "version", "updated_at"])
+    step.save(update_fields=[*data, "version", "updated_at"])
     event_record(actor=actor, verb="step_updated", obj=step, merger_id=merger_id, changes=changes)
     plan_changed(merger_id)
     return step

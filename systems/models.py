@@ -5,6 +5,8 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from mergeplan.i18n import BilingualNameMixin
+
 
 class Vendor(models.Model):
     """A system vendor, e.g. KMD. Its weekly cutover capacity limits go-lives across all mergers."""
@@ -35,7 +37,7 @@ class Vendor(models.Model):
         return self.name
 
 
-class Domain(models.Model):
+class Domain(BilingualNameMixin, models.Model):
     """A functional area of municipal IT: payroll, finance, ESDH, sickness benefit, infrastructure …"""
 
     code = models.SlugField(_("code"), max_length=30, unique=True)
@@ -50,12 +52,6 @@ class Domain(models.Model):
 
     def __str__(self) -> str:
         return self.name
-
-    def display_name(self, language: str | None = None) -> str:
-        from django.utils.translation import get_language
-
-        lang = (language or get_language() or "da")[:2]
-        return self.name_en if lang == "en" and self.name_en else self.name
 
 
 class System(models.Model):

@@ -1,7 +1,6 @@
 import pytest
 
 
-
 @pytest.fixture(autouse=True)
 def _pinned_clock(settings):
     """Tests run on the demo's planning date unless a test pins another."""
