@@ -8,7 +8,9 @@ from mergeplan.clock import today
 
 
 def _settings_in_subprocess(env: dict, expr: str) -> subprocess.CompletedProcess:
-    clean = {k: v for k, v in os.environ.items() if k not in {"SECRET_KEY", "DJANGO_DEBUG", "DATABASE_URL"}}
+    configured = {"SECRET_KEY", "DJANGO_DEBUG", "DATABASE_URL", "CELERY_BROKER_URL", "REDIS_URL", "LANGUAGE_CODE",
+                  "TIME_ZONE", "MERGEPLAN_TODAY", "MERGEPLAN_VAR_DIR"}
+    clean = {k: v for k, v in os.environ.items() if k not in configured}
     code = f"import django, os; os.environ['DJANGO_SETTINGS_MODULE']='mergeplan.settings'; django.setup(); " \
            f"from django.conf import settings; print(repr(({expr},)))"
     return subprocess.run([sys.executable, "-c", code], env={**clean, **env}, capture_output=True, text=True)
