@@ -257,11 +257,12 @@ TRANSITIONS: dict[str, set[str]] = {
 _FINISHED = {StepStatus.DONE, StepStatus.SKIPPED}
 
 
-def step_blockers(step: Step) -> list[Step]:
-    """Predecessors that keep ``step`` from being done: finish-to-start ones not done or skipped, and
-    start-to-start ones not yet started."""
+def blocking_predecessors(dependencies) -> list[Step]:
+    """Of already loaded incoming ``dependencies`` (with their predecessors), the predecessors that keep
+    the successor from being done: finish-to-start ones not done or skipped, start-to-start ones not
+    yet started."""
     blockers = []
-    for dep in step.predecessor_links.select_related("predecessor").order_by("predecessor__sequence"):
+    for dep in dependencies:
         pred = dep.predecessor
         if dep.type == DependencyType.START_TO_START:
             if pred.status in (StepStatus.NOT_STARTED, StepStatus.BLOCKED):
@@ -271,10 +272,26 @@ def step_blockers(step: Step) -> list[Step]:
     return blockers
 
 
+def step_blockers(step: Step) -> list[Step]:
+    """Predecessors that keep ``step`` from being done (see ``blocking_predecessors``)."""
+    return blocking_predecessors(
+        step.predecessor_links.select_related("predecessor").order_by("predecessor__sequence")
+    )
+
+
+#: A checkpoint needs a 'go' from each of these roles (dual sign-off).
+SIGNOFF_ROLES = (Role.IT_CHIEF, Role.VENDOR_ADVISOR)
+
+
+def missing_go_roles(signoffs) -> list[str]:
+    """The roles among ``SIGNOFF_ROLES`` without a 'go' in ``signoffs`` (already loaded sign-offs)."""
+    go = {s.role for s in signoffs if s.decision == SignoffDecision.GO}
+    return [r for r in SIGNOFF_ROLES if r not in go]
+
+
 def checkpoint_missing_signoffs(step: Step) -> list[str]:
     """The roles whose 'go' a checkpoint still lacks (dual sign-off: IT chief and vendor advisor)."""
-    go = set(step.signoffs.filter(decision=SignoffDecision.GO).values_list("role", flat=True))
-    return [r for r in (Role.IT_CHIEF, Role.VENDOR_ADVISOR) if r not in go]
+    return missing_go_roles(step.signoffs.all())
 
 
 @transaction.atomic

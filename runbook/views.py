@@ -167,13 +167,8 @@ def _step_detail_context(request, merger, access, step, *, transition_form=None,
     for e in events:
         e.verb_label = VERB_LABELS.get(e.verb, e.verb.replace("_", " "))
     signoffs = list(CheckpointSignoff.objects.filter(step=step).select_related("user").order_by("signed_at"))
-    blockers = [
-        d.predecessor for d in preds
-        if (d.type == "SS" and d.predecessor.status in (StepStatus.NOT_STARTED, StepStatus.BLOCKED))
-        or (d.type != "SS" and d.predecessor.status not in _FINISHED)
-    ]
-    go_roles = {s.role for s in signoffs if s.decision == SignoffDecision.GO}
-    missing = [Role(r).label for r in (Role.IT_CHIEF, Role.VENDOR_ADVISOR) if r not in go_roles]
+    blockers = services.blocking_predecessors(preds)
+    missing = [Role(r).label for r in services.missing_go_roles(signoffs)]
     can_sign = (
         step.kind == StepKind.CHECKPOINT and step.status not in _FINISHED
         and access.signing_role() is not None and access.allows(Action.SIGN_CHECKPOINT, step)

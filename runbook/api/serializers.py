@@ -21,6 +21,7 @@ from runbook.models import (
     StepStatus,
     Wave,
 )
+from runbook.services import missing_go_roles
 from systems.models import Vendor
 
 
@@ -106,8 +107,7 @@ class CheckpointSerializer(MilestoneSerializer):
         read_only_fields = fields
 
     def get_missing_signoffs(self, obj) -> list[str]:
-        go = {s.role for s in obj.signoffs.all() if s.decision == SignoffDecision.GO}
-        return [r for r in ("it_chief", "vendor_advisor") if r not in go]
+        return missing_go_roles(obj.signoffs.all())
 
 
 class DependencySerializer(serializers.ModelSerializer):
