@@ -21,7 +21,8 @@ from mergeplan.exceptions import ApplicationError, ConflictError, PermissionDeni
 from mergeplan.svg import DateLine, GanttLabels, GanttRow, Shade, gantt
 from municipalities.models import Merger, Role
 from municipalities.permissions import Action, MergerAccess, accesses_for
-from municipalities.views import is_htmx, merger_or_404, merger_summaries, safe_next
+from municipalities.selectors import merger_summaries
+from municipalities.views import is_htmx, merger_or_404, safe_next
 
 from . import services
 from .forms import CommentForm, SignoffForm, StepFilterForm, StepTransitionForm
