@@ -16,6 +16,23 @@ class VendorAdmin(ScopedAdmin):
     search_fields = ("name", "code")
     readonly_fields = ("updated_at",)
 
+    def save_model(self, request, obj, form, change):
+        """A new capacity goes through ``vendor_capacity_set``: recorded, and every merger the vendor
+        serves is replanned."""
+        from .services import vendor_capacity_set
+
+        if not change or "weekly_cutover_capacity" not in form.changed_data:
+            super().save_model(request, obj, form, change)
+            return
+        capacity = obj.weekly_cutover_capacity
+        obj.weekly_cutover_capacity = Vendor.objects.get(pk=obj.pk).weekly_cutover_capacity
+        form.changed_data.remove("weekly_cutover_capacity")
+        if form.changed_data:
+            super().save_model(request, obj, form, change)
+        obj.weekly_cutover_capacity = vendor_capacity_set(
+            vendor=obj, capacity=capacity, actor=request.user
+        ).weekly_cutover_capacity
+
 
 @admin.register(Domain)
 class DomainAdmin(ScopedAdmin):

@@ -189,6 +189,24 @@ def test_dispensation_change_goes_through_the_service(demo, admin_client):
     assert Event.objects.filter(verb="dispensation_changed", merger=demo).exists()
 
 
+def test_vendor_capacity_change_goes_through_the_service_and_replans(
+    demo, admin_client, django_capture_on_commit_callbacks
+):
+    from systems.models import Vendor
+
+    kmd = Vendor.objects.get(code="kmd")
+    url = admin_url(Vendor, "change", kmd.pk)
+    data = post_data(admin_client.get(url), weekly_cutover_capacity=5)
+    with django_capture_on_commit_callbacks() as callbacks:
+        response = admin_client.post(url, data)
+    assert response.status_code == 302, response.context["adminform"].form.errors
+    kmd.refresh_from_db()
+    assert kmd.weekly_cutover_capacity == 5
+    event = Event.objects.get(verb="vendor_capacity_changed", object_id=kmd.pk)
+    assert event.changes == {"weekly_cutover_capacity": [2, 5]}
+    assert callbacks, "a recompute of the mergers KMD serves is enqueued after commit"
+
+
 def test_chief_cannot_change_other_mergers_or_reference_data(demo, client):
     chief = UserFactory(is_staff=True)
     merger = merger_with_runbook(municipalities=2, domains=1, chief=chief)
