@@ -13,6 +13,7 @@ urlpatterns = [
     # one merger
     path("m/<int:merger_id>/", merger_views.merger_dashboard, name="merger-dashboard"),
     path("m/<int:merger_id>/report/", merger_views.status_report, name="merger-report"),
+    path("m/<int:merger_id>/dispensation/", merger_views.merger_dispensation, name="merger-dispensation"),
     path("m/<int:merger_id>/timeline/", runbook_views.timeline, name="merger-timeline"),
     path("m/<int:merger_id>/runbook/", runbook_views.runbook_list, name="merger-runbook"),
     path("m/<int:merger_id>/systems/", systems_views.systems_matrix, name="merger-systems"),

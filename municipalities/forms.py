@@ -6,6 +6,8 @@ from django.utils.translation import gettext_lazy as _
 
 from mergeplan.exceptions import ApplicationError
 
+from .models import DispensationStatus
+
 
 class ApiTokenForm(forms.Form):
     """A new personal API token."""
@@ -16,6 +18,25 @@ class ApiTokenForm(forms.Form):
         label=_("Expires after (days)"), required=False, min_value=1, max_value=3650,
         help_text=_("Leave empty for a token that does not expire."),
     )
+
+    def add_application_error(self, exc: ApplicationError) -> None:
+        self.add_error(exc.field if exc.field in self.fields else None, exc.message)
+
+
+class DispensationForm(forms.Form):
+    """The Interior Ministry's answer on an early (rolling) merger, as the IT chief records it."""
+
+    dispensation_status = forms.ChoiceField(label=_("Dispensation status"), choices=DispensationStatus.choices)
+    dispensation_date = forms.DateField(
+        label=_("Dispensation date"), required=False,
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+        help_text=_("Earliest allowed cutover: requested while applied for, granted when granted."),
+    )
+    dispensation_reference = forms.CharField(
+        label=_("Decision reference"), required=False, max_length=200,
+        help_text=_("E.g. the ministry's letter and journal number."),
+    )
+    version = forms.IntegerField(widget=forms.HiddenInput)
 
     def add_application_error(self, exc: ApplicationError) -> None:
         self.add_error(exc.field if exc.field in self.fields else None, exc.message)

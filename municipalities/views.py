@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -16,12 +17,12 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from mergeplan.clock import today
-from mergeplan.exceptions import ApplicationError
+from mergeplan.exceptions import ApplicationError, ConflictError
 from mergeplan.svg import BurnPoint, burnup
 
-from .forms import ApiTokenForm
+from .forms import ApiTokenForm, DispensationForm
 from .models import ApiToken, FeedToken, Merger
-from .permissions import MergerAccess, accesses_for, merger_access
+from .permissions import Action, MergerAccess, accesses_for, merger_access
 from .selectors import FINISHED, countdown, finding_counts, merger_summaries, rag
 
 # --- helpers shared by the pages ------------------------------------------------------------------
@@ -132,6 +133,7 @@ def dashboard_context(merger: Merger, access: MergerAccess) -> dict:
     return {
         "merger": merger,
         "access": access,
+        "can_edit_merger": access.allows(Action.EDIT_MERGER),
         "today": on,
         "members": list(merger.members.order_by("name")),
         "countdown": countdown(merger, on),
@@ -164,6 +166,45 @@ def status_report(request: HttpRequest, merger_id: int) -> HttpResponse:
     """A printable one-page summary for the merger committee."""
     merger, access = merger_or_404(request, merger_id)
     return render(request, "municipalities/report.html", dashboard_context(merger, access))
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def merger_dispensation(request: HttpRequest, merger_id: int) -> HttpResponse:
+    """The IT chief records the dispensation (applied, granted with its date, refused); the plan is
+    recomputed in the background. Others who see the merger get 403, outsiders 404."""
+    from .services import merger_dispensation_set
+
+    merger, access = merger_or_404(request, merger_id)
+    if not access.allows(Action.EDIT_MERGER):
+        raise PermissionDenied(_("Only the IT chief may change the dispensation."))
+    initial = {
+        "dispensation_status": merger.dispensation_status,
+        "dispensation_date": merger.dispensation_date,
+        "dispensation_reference": merger.dispensation_reference,
+        "version": merger.version,
+    }
+    form = DispensationForm(request.POST or None, initial=initial)
+    status = 200
+    if request.method == "POST":
+        status = 422
+        if form.is_valid():
+            data = form.cleaned_data
+            try:
+                merger_dispensation_set(
+                    merger=merger, actor=request.user, status=data["dispensation_status"],
+                    date=data["dispensation_date"], reference=data["dispensation_reference"],
+                    expected_version=data["version"],
+                )
+            except ConflictError as exc:
+                form.add_error(None, exc.message)
+                status = 409
+            except ApplicationError as exc:
+                form.add_application_error(exc)
+            else:
+                messages.success(request, _("The dispensation is saved; the plan is being recomputed."))
+                return redirect(merger.get_absolute_url())
+    return render(request, "municipalities/dispensation.html", {"merger": merger, "form": form}, status=status)
 
 
 # --- settings: API tokens and the calendar feed ---------------------------------------------------

@@ -1,0 +1,108 @@
+"""The IT chief records the dispensation in the browser; the plan follows (big bang → rolling)."""
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from django.urls import reverse
+
+from municipalities.models import DispensationStatus, Merger
+from runbook.models import Event, Step, StepKind
+
+pytestmark = pytest.mark.django_db
+
+
+def url(world):
+    return reverse("merger-dispensation", kwargs={"merger_id": world.merger.pk})
+
+
+@pytest.mark.parametrize(("role", "expected"), [
+    (None, 302), ("outsider", 404), ("viewer", 403), ("coordinator", 403), ("advisor", 403), ("chief", 200),
+])
+def test_who_may_open_the_dispensation_page(world, role, expected):
+    assert world.client(role).get(url(world)).status_code == expected
+
+
+def test_a_viewer_cannot_post_and_nothing_changes(world):
+    response = world.client("viewer").post(url(world), {
+        "dispensation_status": "granted", "dispensation_date": "2006-07-01", "version": world.merger.version,
+    })
+    assert response.status_code == 403
+    assert Merger.objects.get(pk=world.merger.pk).dispensation_status == DispensationStatus.APPLIED
+
+
+def test_dashboard_links_the_page_for_the_chief_only(world):
+    dashboard = reverse("merger-dashboard", kwargs={"merger_id": world.merger.pk})
+    assert url(world).encode() in world.client("chief").get(dashboard).content
+    assert url(world).encode() not in world.client("viewer").get(dashboard).content
+
+
+def test_granting_is_recorded_through_the_service(world, settings):
+    settings.MERGEPLAN_RECOMPUTE_COUNTDOWN = 0
+    cutovers = Step.objects.filter(runbook__merger=world.merger, kind=StepKind.CUTOVER)
+    # given: applied for only, so the big bang — every cutover on the first working day of 2007
+    assert set(cutovers.values_list("go_live", flat=True)) == {dt.date(2007, 1, 2)}
+    # when: the chief records the grant
+    response = world.client("chief").post(url(world), {
+        "dispensation_status": "granted", "dispensation_date": "2006-07-01",
+        "dispensation_reference": "IM j.nr. 2006-1234", "version": world.merger.version,
+    })
+    assert response.status_code == 302 and response["Location"].endswith(f"/m/{world.merger.pk}/")
+    merger = Merger.objects.get(pk=world.merger.pk)
+    assert (merger.dispensation_status, merger.dispensation_date) == ("granted", dt.date(2006, 7, 1))
+    assert Event.objects.filter(verb="dispensation_changed", merger=merger, actor=world.users["chief"]).exists()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_granting_moves_the_cutovers_before_the_legal_date(settings):
+    from tests.web.conftest import build_world
+
+    settings.MERGEPLAN_RECOMPUTE_COUNTDOWN = 0
+    world = build_world()
+    world.client("chief").post(url(world), {
+        "dispensation_status": "granted", "dispensation_date": "2006-07-01", "version": world.merger.version,
+    })
+    go_lives = set(
+        Step.objects.filter(runbook__merger=world.merger, kind=StepKind.CUTOVER).values_list("go_live", flat=True)
+    )
+    assert go_lives and all(dt.date(2006, 7, 3) <= d < dt.date(2007, 1, 1) for d in go_lives)
+
+
+def test_granted_without_date_is_a_field_error_that_keeps_the_input(world):
+    response = world.client("chief").post(url(world), {
+        "dispensation_status": "granted", "dispensation_date": "", "dispensation_reference": "brev af 3. maj",
+        "version": world.merger.version,
+    })
+    assert response.status_code == 422
+    assert response.context["form"].errors["dispensation_date"]
+    assert "brev af 3. maj" in response.content.decode()
+    assert Merger.objects.get(pk=world.merger.pk).dispensation_status == DispensationStatus.APPLIED
+
+
+def test_a_date_after_the_legal_date_is_refused(world):
+    response = world.client("chief").post(url(world), {
+        "dispensation_status": "granted", "dispensation_date": "2007-03-01", "version": world.merger.version,
+    })
+    assert response.status_code == 422 and response.context["form"].errors["dispensation_date"]
+
+
+def test_a_stale_form_is_a_conflict_not_an_overwrite(world):
+    stale = world.merger.version
+    chief = world.client("chief")
+    assert chief.post(url(world), {"dispensation_status": "refused", "version": stale}).status_code == 302
+    response = chief.post(url(world), {
+        "dispensation_status": "granted", "dispensation_date": "2006-07-01", "version": stale,
+    })
+    assert response.status_code == 409
+    assert Merger.objects.get(pk=world.merger.pk).dispensation_status == DispensationStatus.REFUSED
+
+
+@pytest.mark.parametrize("size", [(3, 2), (5, 4)])
+def test_dispensation_page_queries_are_fixed(size, db, django_assert_num_queries):
+    from tests.web.conftest import build_world
+
+    world = build_world(municipalities=size[0], domains=size[1])
+    chief = world.client("chief")
+    # session, user, membership (access), merger
+    with django_assert_num_queries(4):
+        assert chief.get(url(world)).status_code == 200
