@@ -140,6 +140,7 @@ def test_dashboard_marks_inferred_facts(world):
     member.save(update_fields=["code_inferred"])
     body = world.client("viewer").get(merger_url("merger-dashboard", world)).content.decode()
     assert body.count('class="inferred"') == 1
+    assert "(antaget)" in body  # in words too, in Danish: not verified in a source
 
 
 def test_timeline_is_svg_with_lines_and_critical_marks(world):
