@@ -185,3 +185,26 @@ def test_keyboard_reaches_skip_link_first(page, live_server, demo, login):
     focused = page.evaluate("document.activeElement.className")
     assert "skip-link" in focused
     assert page.locator(".skip-link").is_visible()
+
+
+def test_chief_grants_the_dispensation_and_the_plan_turns_rolling(page, live_server, demo, login, shoot, settings):
+    import datetime as dt
+
+    settings.MERGEPLAN_RECOMPUTE_COUNTDOWN = 0
+    cutovers = Step.objects.filter(runbook__merger=demo, kind="cutover")
+    assert set(cutovers.values_list("go_live", flat=True)) == {dt.date(2007, 1, 2)}  # the big bang
+    login(page, "bent")
+    page.goto(f"{live_server.url}/m/{demo.pk}/")
+    page.get_by_role("link", name="Ændr dispensationen").click()
+    page.select_option("select[name=dispensation_status]", "granted")
+    page.fill("input[name=dispensation_date]", "2006-07-01")
+    page.fill("input[name=dispensation_reference]", "Indenrigsministeriet, j.nr. 2006-1234")
+    shoot(page, "dispensation")
+    page.get_by_role("button", name="Gem").click()
+    page.wait_for_url(f"{live_server.url}/m/{demo.pk}/")
+    # the recompute ran (eagerly, after the commit): every cutover now goes live in the second half of 2006
+    go_lives = set(cutovers.values_list("go_live", flat=True))
+    assert all(dt.date(2006, 7, 3) <= d <= dt.date(2006, 12, 21) for d in go_lives), go_lives
+    page.goto(f"{live_server.url}/vendors/load/?vendor=kmd")
+    shoot(page, "vendor-load-rolling")
+    assert "Bevilget" in page.goto(f"{live_server.url}/m/{demo.pk}/").text()
