@@ -393,13 +393,13 @@ def milestone_calendar(merger: Merger, steps) -> bytes:
         event.add("dtstart", day)
         event.add("dtend", day + dt.timedelta(days=1))
         event.add("summary", f"{step.get_kind_display()}: {step.display_name()}")
-        description = [f"{_('Status')}: {step.get_status_display()}"]
+        description = [_("Status: %(status)s") % {"status": step.get_status_display()}]
         if step.total_slack is not None:
-            description.append(f"{_('Slack (working days)')}: {step.total_slack}")
+            description.append(_("Slack: %(n)s working days") % {"n": step.total_slack})
         if step.is_critical:
             description.append(_("On the critical path"))
         if step.wave_name:
-            description.append(f"{_('Wave')}: {step.wave_name}")
+            description.append(_("Wave: %(wave)s") % {"wave": step.wave_name})
         event.add("description", "\n".join(description))
         event.add("categories", [step.kind])
         event.add("sequence", (step.version - 1) + moves.get(step.pk, 0))

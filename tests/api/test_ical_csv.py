@@ -41,6 +41,8 @@ def test_calendar_has_one_all_day_event_per_milestone_checkpoint_and_cutover(wor
         assert start == step.planned_finish
         assert event.decoded("DTEND") == start + dt.timedelta(days=1)
         assert event["DTSTAMP"]
+        if step.total_slack is not None:  # the description speaks Danish, like the pages
+            assert f"Slæk: {step.total_slack} arbejdsdage" in str(event["DESCRIPTION"])
     # nothing of merger B
     other = Step.objects.filter(runbook__merger=world.b, kind__in=MILESTONE_KINDS).first()
     assert f"step-{other.pk}@mergeplan" not in events
