@@ -54,17 +54,22 @@ def api_token_create(
     return token, raw
 
 
-@transaction.atomic
-def api_token_revoke(*, token: ApiToken, actor) -> ApiToken:
-    """Revoke a token (its owner or a superuser). Revoking twice changes nothing."""
+def _revoke(token, actor, label: str):
+    """Revoke an API or feed token (its owner or a superuser). Revoking twice changes nothing."""
     if actor is not None and actor.pk != token.user_id and not actor.is_superuser:
         raise PermissionDeniedError(_("You may only revoke your own tokens."))
-    token = ApiToken.objects.select_for_update().get(pk=token.pk)
+    token = type(token).objects.select_for_update().get(pk=token.pk)
     if token.revoked_at is None:
         token.revoked_at = timezone.now()
         token.save(update_fields=["revoked_at"])
-        logger.info("API token %s (%s) revoked by user %s", token.pk, token.prefix, getattr(actor, "pk", None))
+        logger.info("%s %s (%s) revoked by user %s", label, token.pk, token.prefix, getattr(actor, "pk", None))
     return token
+
+
+@transaction.atomic
+def api_token_revoke(*, token: ApiToken, actor) -> ApiToken:
+    """Revoke an API token: clients using it get 401 from now on."""
+    return _revoke(token, actor, "API token")
 
 
 @transaction.atomic
@@ -81,14 +86,7 @@ def feed_token_create(*, user) -> tuple[FeedToken, str]:
 @transaction.atomic
 def feed_token_revoke(*, token: FeedToken, actor) -> FeedToken:
     """Revoke a feed token: every calendar subscribed with it stops updating."""
-    if actor is not None and actor.pk != token.user_id and not actor.is_superuser:
-        raise PermissionDeniedError(_("You may only revoke your own tokens."))
-    token = FeedToken.objects.select_for_update().get(pk=token.pk)
-    if token.revoked_at is None:
-        token.revoked_at = timezone.now()
-        token.save(update_fields=["revoked_at"])
-        logger.info("Feed token %s revoked by user %s", token.pk, getattr(actor, "pk", None))
-    return token
+    return _revoke(token, actor, "Feed token")
 
 
 def feed_url(request, merger_id: int, raw: str) -> str:

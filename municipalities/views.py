@@ -17,7 +17,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from mergeplan.clock import today
-from mergeplan.exceptions import ApplicationError, ConflictError
+from mergeplan.exceptions import ApplicationError, ConflictError, PermissionDeniedError
 from mergeplan.svg import BurnPoint, burnup
 
 from .forms import ApiTokenForm, DispensationForm
@@ -46,6 +46,16 @@ def safe_next(request: HttpRequest, fallback: str) -> str:
     if candidate and url_has_allowed_host_and_scheme(candidate, {request.get_host()}, request.is_secure()):
         return candidate
     return fallback
+
+
+def form_refusal(form, exc: ApplicationError) -> int:
+    """Show a service's refusal on the form (on its field where it names one) and return the status:
+    403 not allowed, 409 changed by someone else meanwhile, 422 a rule of the domain said no."""
+    if isinstance(exc, PermissionDeniedError | ConflictError):
+        form.add_error(None, exc.message)
+        return 403 if isinstance(exc, PermissionDeniedError) else 409
+    form.add_application_error(exc)
+    return 422
 
 
 def is_htmx(request: HttpRequest) -> bool:
@@ -196,11 +206,8 @@ def merger_dispensation(request: HttpRequest, merger_id: int) -> HttpResponse:
                     date=data["dispensation_date"], reference=data["dispensation_reference"],
                     expected_version=data["version"],
                 )
-            except ConflictError as exc:
-                form.add_error(None, exc.message)
-                status = 409
             except ApplicationError as exc:
-                form.add_application_error(exc)
+                status = form_refusal(form, exc)
             else:
                 messages.success(request, _("The dispensation is saved; the plan is being recomputed."))
                 return redirect(merger.get_absolute_url())

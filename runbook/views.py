@@ -17,12 +17,12 @@ from django.utils.translation import gettext_lazy as _lazy
 from django.views.decorators.http import require_http_methods, require_POST
 
 from mergeplan.clock import today
-from mergeplan.exceptions import ApplicationError, ConflictError, PermissionDeniedError
+from mergeplan.exceptions import ApplicationError
 from mergeplan.svg import DateLine, GanttLabels, GanttRow, Shade, gantt
 from municipalities.models import Merger, Role
 from municipalities.permissions import Action, MergerAccess, accesses_for
 from municipalities.selectors import merger_summaries
-from municipalities.views import is_htmx, merger_or_404, safe_next
+from municipalities.views import form_refusal, is_htmx, merger_or_404, safe_next
 
 from . import services
 from .forms import CommentForm, SignoffForm, StepFilterForm, StepTransitionForm
@@ -237,15 +237,8 @@ def step_transition(request: HttpRequest, merger_id: int, step_id: int) -> HttpR
                 override_reason=data["override_reason"], reason=data["reason"],
                 expected_version=data["version"],
             )
-        except PermissionDeniedError as exc:
-            form.add_error(None, exc.message)
-            status = 403
-        except ConflictError as exc:
-            form.add_error(None, exc.message)
-            status = 409
         except ApplicationError as exc:
-            form.add_application_error(exc)
-            status = 422
+            status = form_refusal(form, exc)
         else:
             step = _step_or_404(merger, step_id)
             done_msg = _("Status of %(key)s changed to “%(status)s”.") % {
@@ -277,11 +270,8 @@ def step_comment(request: HttpRequest, merger_id: int, step_id: int) -> HttpResp
     if form.is_valid():
         try:
             services.comment_add(step=step, author=request.user, body=form.cleaned_data["body"])
-        except PermissionDeniedError as exc:
-            form.add_error(None, exc.message)
-            status = 403
         except ApplicationError as exc:
-            form.add_application_error(exc)
+            status = form_refusal(form, exc)
         else:
             messages.success(request, _("Your comment is added."))
             return redirect(step.get_absolute_url() + "#comments")
@@ -305,11 +295,8 @@ def checkpoint_sign(request: HttpRequest, merger_id: int, step_id: int) -> HttpR
                 step=step, actor=request.user, decision=form.cleaned_data["decision"],
                 comment=form.cleaned_data["comment"],
             )
-        except PermissionDeniedError as exc:
-            form.add_error(None, exc.message)
-            status = 403
         except ApplicationError as exc:
-            form.add_application_error(exc)
+            status = form_refusal(form, exc)
         else:
             done_msg = _("Your sign-off of %(key)s is recorded.") % {"key": step.key}
             if is_htmx(request) and request.POST.get("ui") == "review":
