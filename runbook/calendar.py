@@ -8,8 +8,14 @@ keeps a lookup table over a range of dates and widens it on demand, so the conve
 are list look-ups. The scheduling engine does all its arithmetic on these indices and converts to dates
 only at the edges.
 
-Freeze windows do not remove working days: work goes on during a freeze. They only forbid a *go-live*
-(the finish day of a cutover) of the domain or vendor they apply to — see ``FreezeWindow.applies_to``.
+Freeze windows do not remove working days: work goes on during a freeze. A window that ``blocks``
+``go_live`` forbids a *go-live* (the finish day of a cutover) of the domain or vendor it applies to — see
+``FreezeWindow.applies_to``; one that blocks ``work`` (fællesferie, KMD's closure) also forbids the work
+that needs the users: training, dress rehearsals, emergency drills.
+
+Recurring rules (fællesferie in ISO weeks 28–30, the payroll and benefit payout runs at each month end, the
+finance year-end closing) are expanded into dated windows by :func:`rule_windows`. Pay day is the last
+banking day of the month (:meth:`WorkCalendar.pay_day_on_or_after`).
 """
 
 from __future__ import annotations
@@ -30,15 +36,24 @@ _SHARED_TABLES: dict[frozenset[date], _Table] = {}
 _SHARED_MAX = 16
 
 
+GO_LIVE = "go_live"  # a window that forbids go-lives only
+WORK = "work"  # a window that forbids go-lives and the work that needs the users (training, rehearsals)
+BLOCKS = (GO_LIVE, WORK)
+
+
 @dataclass(frozen=True)
 class FreezeWindow:
-    """A period in which no cutover of a domain or vendor may go live (e.g. KMD's Christmas closure)."""
+    """A period in which no cutover of a domain or vendor may go live (e.g. KMD's Christmas closure).
+
+    ``blocks`` = ``work``: neither may the users' work of that domain or vendor take place in it.
+    """
 
     start: date  # inclusive
     end: date  # inclusive
     label: str
     domain: str | None = None  # domain code it applies to; None = every domain
     vendor: str | None = None  # vendor code it applies to; None = every vendor
+    blocks: str = GO_LIVE
 
     def applies_to(self, domain: str | None, vendor: str | None) -> bool:
         """Whether the window binds a cutover of ``domain`` delivered by ``vendor``.
@@ -86,14 +101,14 @@ class WorkCalendar:
         self.holidays: frozenset[date] = frozenset(holidays)
         # Sorted so that freeze_at and everything built on it do not depend on the caller's order.
         self.freezes: tuple[FreezeWindow, ...] = tuple(
-            sorted(freezes, key=lambda w: (w.start, w.end, w.label, w.domain or "", w.vendor or ""))
+            sorted(freezes, key=lambda w: (w.start, w.end, w.label, w.domain or "", w.vendor or "", w.blocks))
         )
         self._table_obj: _Table | None = _SHARED_TABLES.get(self.holidays)
         self._lock = threading.Lock()
 
     @classmethod
     def danish(cls, years: Iterable[int], freezes: Iterable[FreezeWindow] = ()) -> WorkCalendar:
-        """Danish public holidays of ``years`` plus juleaften (24/12) and grundlovsdag (5/6)."""
+        """Danish public holidays of ``years`` plus juleaften (24/12), nytårsaften (31/12) and grundlovsdag (5/6)."""
         return cls(danish_holiday_names(years), freezes)
 
     def __eq__(self, other: object) -> bool:
@@ -196,19 +211,44 @@ class WorkCalendar:
         """Working days in ``[a, b)``; the negative count of ``[b, a)`` when ``b`` < ``a``."""
         return self.index_of(b) - self.index_of(a)
 
-    def freeze_at(self, d: date, domain: str | None, vendor: str | None) -> FreezeWindow | None:
-        """The first freeze window (by start date) that contains ``d`` and binds ``domain``/``vendor``."""
+    def freeze_at(
+        self, d: date, domain: str | None, vendor: str | None, *, blocks: str | None = None
+    ) -> FreezeWindow | None:
+        """The first freeze window (by start date) that contains ``d`` and binds ``domain``/``vendor``
+        (only windows that block ``blocks`` when given)."""
         for w in self.freezes:
-            if w.contains(d) and w.applies_to(domain, vendor):
+            if w.contains(d) and w.applies_to(domain, vendor) and (blocks is None or w.blocks == blocks):
                 return w
         return None
+
+    def last_working_day_of_month(self, year: int, month: int) -> date:
+        """The last working day of the month: the municipal pay day (last banking day of the month)."""
+        ny, nm = (year + 1, 1) if month == 12 else (year, month + 1)
+        return self.previous_working_day(date(ny, nm, 1) - timedelta(days=1))
+
+    def pay_day_on_or_after(self, d: date) -> date:
+        """The first pay day (last working day of a month) on or after ``d``."""
+        p = self.last_working_day_of_month(d.year, d.month)
+        if p >= d:
+            return p
+        ny, nm = (d.year + 1, 1) if d.month == 12 else (d.year, d.month + 1)
+        return self.last_working_day_of_month(ny, nm)
+
+    def pay_day_on_or_before(self, d: date) -> date:
+        """The last pay day on or before ``d``."""
+        p = self.last_working_day_of_month(d.year, d.month)
+        if p <= d:
+            return p
+        py, pm = (d.year - 1, 12) if d.month == 1 else (d.year, d.month - 1)
+        return self.last_working_day_of_month(py, pm)
 
 
 def danish_holiday_names(years: Iterable[int]) -> dict[date, str]:
     """Danish names of the days a Danish municipality is closed, by date, in date order.
 
-    The public holidays of the ``holidays`` package plus juleaften (24 December) and grundlovsdag (5 June),
-    which are not public holidays but on which municipal offices were commonly closed.
+    The public holidays of the ``holidays`` package plus juleaften (24 December), nytårsaften (31 December)
+    and grundlovsdag (5 June), which are not public holidays but days off under public-sector agreements
+    (grundlovsdag a half day, on which municipal offices were commonly closed).
     """
     return dict(_danish_holiday_names(tuple(sorted(set(years)))))
 
@@ -220,6 +260,7 @@ def _danish_holiday_names(years: tuple[int, ...]) -> dict[date, str]:
         names.setdefault(d, []).extend(name.split("; "))
     for y in years:
         names.setdefault(date(y, 12, 24), []).append("Juleaften")
+        names.setdefault(date(y, 12, 31), []).append("Nytårsaften")
         names.setdefault(date(y, 6, 5), []).append("Grundlovsdag")
     return {d: "; ".join(dict.fromkeys(names[d])) for d in sorted(names)}
 
@@ -255,3 +296,67 @@ def month_end_freezes(
             windows.append(FreezeWindow(start=w_start, end=w_end, label=label, domain=domain))
         y, m = ny, nm
     return windows
+
+
+# --- recurring rules ----------------------------------------------------------------------------------
+
+SUMMER_HOLIDAY = "summer_holiday"
+PAYROLL_RUN = "payroll_run"
+PAYOUT_RUN = "payout_run"
+YEAR_END = "year_end"
+RULE_KINDS = (SUMMER_HOLIDAY, PAYROLL_RUN, PAYOUT_RUN, YEAR_END)
+
+
+@dataclass(frozen=True)
+class RuleSpec:
+    """A recurring calendar rule, expanded into one dated window per year or month by ``rule_windows``.
+
+    ``summer_holiday``  ISO weeks ``week_from``–``week_to`` of every year (fællesferie: 28–30)
+    ``payroll_run``     the last ``days`` working days of every month, pay day included (reporting deadline
+    ``payout_run``      to pay day): no go-live of the area in its monthly run
+    ``year_end``        ``month_from``/``day_from`` to ``month_to``/``day_to`` every year (finance closing)
+    """
+
+    kind: str
+    label: str
+    blocks: str = GO_LIVE
+    domain: str | None = None
+    vendor: str | None = None
+    days: int = 3
+    week_from: int | None = None
+    week_to: int | None = None
+    month_from: int | None = None
+    day_from: int | None = None
+    month_to: int | None = None
+    day_to: int | None = None
+
+
+def rule_windows(rule: RuleSpec, years: Iterable[int], calendar: WorkCalendar) -> list[FreezeWindow]:
+    """The dated windows of ``rule`` over ``years`` (working days from ``calendar``)."""
+    if rule.kind not in RULE_KINDS:
+        raise ValueError(f"unknown rule kind {rule.kind!r}")
+    ys = sorted(set(years))
+    if not ys:
+        return []
+    base = {"label": rule.label, "domain": rule.domain, "vendor": rule.vendor, "blocks": rule.blocks}
+    out: list[FreezeWindow] = []
+    if rule.kind == SUMMER_HOLIDAY:
+        w0, w1 = rule.week_from or 28, rule.week_to or 30
+        for y in ys:
+            if w1 < w0:
+                continue
+            out.append(FreezeWindow(start=date.fromisocalendar(y, w0, 1), end=date.fromisocalendar(y, w1, 7), **base))
+    elif rule.kind == YEAR_END:
+        m0, d0 = rule.month_from or 12, rule.day_from or 1
+        m1, d1 = rule.month_to or 12, rule.day_to or 31
+        for y in ys:
+            start = date(y, m0, d0)
+            end = date(y if (m1, d1) >= (m0, d0) else y + 1, m1, d1)
+            out.append(FreezeWindow(start=start, end=end, **base))
+    else:
+        for w in month_end_freezes(
+            domain=rule.domain or "", start=date(ys[0], 1, 1), end=date(ys[-1], 12, 31), days=max(rule.days, 1),
+            label=rule.label, calendar=calendar,
+        ):
+            out.append(FreezeWindow(start=w.start, end=w.end, **base))
+    return out

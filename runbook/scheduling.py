@@ -6,55 +6,87 @@ same output: every tie is broken by id and no set order leaks into the result.
 Time
     All arithmetic runs on working-day indices of the problem's ``WorkCalendar`` (see runbook.calendar);
     dates are converted once on the way in and once on the way out. A step of duration d ≥ 1 that starts
-    on working day s occupies s … s+d−1, so ``early_finish`` is its *last* working day. A milestone
-    (d = 0) starts and finishes on the day it happens. Dates that fall on a non-working day are read as
-    the next working day (starts, gates, ``not_before``, ``status_date``) or the previous one (finishes,
+    on working day s occupies s … s+d−1, so its finish is its *last* working day. A milestone (d = 0)
+    starts and finishes on the day it happens. Dates that fall on a non-working day are read as the next
+    working day (starts, gates, targets, ``not_before``, ``status_date``) or the previous one (finishes,
     deadlines).
 
 Dependencies (lags in working days; negative lags are leads)
     FS, lag L: the successor starts ≥ pred finish + 1 + L when the predecessor lasts ≥ 1 day, and
     ≥ pred start + L when it is a milestone (a milestone releases its successors that same day).
     SS, lag L: the successor starts ≥ pred start + L.
+    FF, lag L: the successor finishes ≥ pred finish + L (an interface: a system that feeds on another goes
+    live with it or after it).
 
-Forward pass, from ``status_date`` (read as the next working day)
+Status (both forward passes below), from ``status_date`` (read as the next working day)
     done / skipped with actual dates: keep them (a missing start or finish is derived from the duration).
     done / skipped without dates: a milestone (duration 0) at its earliest, like a step not started.
     in_progress with ``actual_start``: keeps it; finishes at start + d − 1 but no earlier than status_date;
     dependencies no longer move it. Without ``actual_start`` it is scheduled like a step not started.
     not_started / blocked: start ≥ status_date, ≥ ``not_before`` and ≥ every dependency.
+    A ``first_payroll`` step (``plan_tag``) starts on a pay day (the last working day of a month).
 
-Cutovers (kind "cutover", not done or skipped)
-    The go-live is the finish day. It is no earlier than the next working day of the merger's *gate*:
-        ACTUAL   dispensation_date if dispensation_granted, else legal_date
-        BIG_BANG legal_date
-        ROLLING  dispensation_date if there is one (requested or granted), else legal_date
-    and never on a day inside a freeze window that applies to the cutover's domain or vendor (it moves to
-    the next open day; the whole cutover moves with it). Its deadline is the next working day of the legal
-    date (2007-01-01 is a holiday, so the big bang goes live on 2007-01-02), or its own earlier
-    ``deadline``; a ``post_merger`` cutover has only its own ``deadline`` (none if it has none). In
-    BIG_BANG every cutover is pinned to the legal date this way — it cannot go live earlier, and goes live
-    on the legal date unless its predecessors or a freeze make it later.
+Go-live window of a cutover (kind "cutover", not done or skipped): [gate, deadline] by its area's
+``binding`` (see ``go_live_window``; None reads as ``dispensation``) and the scenario:
+        binding        ACTUAL                         ROLLING                       BIG_BANG   deadline
+        legal_date     legal date                     legal date                    legal      legal
+        dispensation   granted dispensation, else     dispensation date (applied    legal      legal
+                       legal date                     or granted), else legal
+        free           (status date)                  (status date)                 legal      legal
+        may_follow     as dispensation                as dispensation               legal      own deadline
+    "legal" is the first working day from the merger's legal date (2007-01-01 is a holiday: 2007-01-02).
+    A ``post_merger`` cutover has only its own ``deadline``. A cutover whose window is that single legal
+    day (legal-date binding, or no dispensation) is the vendor's *national conversion run*: it goes live
+    on the legal day whatever the freezes say, and does not count against the vendor's weekly capacity.
+    Any other go-live never lands on a day inside a freeze window that applies to its domain or vendor,
+    nor within the working days of its user work after a window that blocks ``work`` (fællesferie): the
+    longest run of ``alap`` preparation from a ``needs_users`` step (rehearsal, training) to the go-live
+    must fit after the window. It moves to the next open day, the cutover with it.
 
-Vendor capacity (ACTUAL and ROLLING)
-    ``capacities[vendor]`` bounds go-lives per ISO week, over all mergers together. The cutovers of such
-    vendors that have not started are placed one at a time: among those whose upstream cutovers are all
-    placed, the one with least slack to its deadlines first (ties by id), each in the earliest week that
-    has room, on its earliest open day in that week, within its window [earliest go-live, latest go-live
-    that keeps every deadline downstream]. A move pushes its successors (the forward pass reruns from it
-    with the new go-live as a constraint). With no week in the window having room, it stays at its earliest
-    and the week overflows. BIG_BANG does not level: the overload shows as capacity_overflow.
+Placement (ACTUAL and ROLLING) — go-lives that spread
+    The cutovers still to place (scheduled, not national run) of vendors with a capacity, and every
+    cutover with a ``target``, are placed one at a time: among those whose upstream cutovers are placed,
+    the one with least slack to its window's end first (ties by id). A capacity-bound one goes to the ISO
+    week of its window with the lowest load among those with room (capacity per week: the vendor's, or
+    a ``CapacityPeriod``'s for weeks starting inside it), then the one whose first open day is closest to
+    its target (without a target: to its earliest), then the earliest; within the week, its first open
+    day. With no week with room, the week of lowest load (the overflow is a finding). A cutover of an
+    unbounded vendor goes to its target's first open day when the work allows. A placement pushes the
+    successors (the forward pass reruns from it). BIG_BANG does not place: the overload shows as
+    capacity_overflow.
 
-Backward pass
-    Latest finish = min(own deadline, what every successor allows): latest dates come from the deadlines
-    (of cutovers and of everything that leads to them). A step with no deadline at or downstream of it
-    gets its merger's project end (the merger's latest early finish) as latest finish, or earlier if a
-    successor needs it. Cutovers' latest go-lives step back out of freeze windows.
-    total_slack = late_finish − early_finish = late_start − early_start in working days (negative when a
-    deadline cannot be met). A step is critical when its slack equals its
-    merger's minimum slack and that minimum is ≤ 0 (so: slack 0 when the merger is feasible). The merger's
-    critical path starts from its critical step with the latest early finish (ties: smallest id), goes on
-    to the end through critical successors it releases that same day, then runs back through critical
-    predecessors whose dependency is tight (each time the smallest id), and is listed first → last.
+Three passes of dates per scenario
+    early (ES/EF)   the forward pass above: work, status, gates, placement, freezes, pay days.
+    late (LS/LF)    the backward pass from the deadlines: latest finish = min(own deadline, what every
+                    successor allows). Every step that is not ``post_merger`` and has no live cutover
+                    up- or downstream carries the legal date as deadline (it finishes on the last working
+                    day before the legal day); the preparation of a go-live is bound by the go-live. So
+                    no pre-merger step's latest date lies after the legal date (unless it prepares a
+                    ``may_follow`` go-live).
+                    A step with no deadline at or downstream of it gets its merger's project end (the
+                    latest early finish) instead. Cutovers' latest go-lives step back out of freezes,
+                    ``first_payroll`` steps back to a pay day.
+    planned         ``asap`` steps: their early dates. ``alap`` steps (MS Project's "as late as
+                    possible"), in reverse topological order: the latest finish that every successor's
+                    *planned* start (or finish, for FF) and the step's own late finish allow, never
+                    earlier than its early finish; a ``needs_users`` step moves earlier out of windows
+                    that block ``work`` (but not before its early finish). So the preparation of a go-live
+                    (trial conversion, tests, rehearsal, training) sits just in time before it, and an
+                    alap step never delays an asap successor.
+    Slack and the critical path measure the *work*: a fourth, plain forward pass (dependencies, status,
+    ``not_before``, pay days; no gates, placement or freezes) gives the work's earliest finish WF, and
+    total_slack = LF − WF in working days (negative when a deadline cannot be met by the work). So the
+    chain of least slack runs from today through the preparation to the go-lives, whether a gate holds the
+    go-live back or not. A step still to do is critical when its slack equals the least slack of its
+    merger's steps still to do (the longest path). The merger's critical path starts from its critical
+    step with the latest work finish (ties: smallest id), goes on to the end through critical successors
+    it releases that same day, then runs back through critical predecessors whose dependency is tight in
+    the work pass (each time the smallest id), and is listed first → last.
+
+Placement reasons (``StepResult.placement``, cutovers only), in this order when they apply:
+    ``national_run`` the legal-date batch; ``legal_date`` held to the legal day; ``dispensation`` held to
+    the dispensation date; ``target`` the planner's target; ``capacity`` moved to spread its vendor's
+    load; ``freeze:<label>`` moved out of that window; ``work`` none of these: where its work allows.
 
 Waves
     Per merger, the cutovers that go live (not skipped) are layered by their dependencies among each
@@ -63,24 +95,24 @@ Waves
     latest go-live in the wave), then layer, then smallest id.
 
 Findings — infeasibility is reported, never raised (``Schedule.feasible`` is True when there are none)
-    deadline_missed      a step finishes after its deadline. ``step_ids`` is the driving chain first → last
-                         (each step's early start was set by the previous one; the chain begins where a
-                         status date, not_before, actual date, gate, freeze or capacity move set it),
+    deadline_missed      a step finishes (early) after its deadline. ``step_ids`` is the driving chain
+                         first → last (each step's early start was set by the previous one; the chain begins
+                         where a status date, not_before, actual date, gate, freeze or placement set it),
                          ``date`` the deadline, ``days`` how many working days late.
     gate_after_deadline  a cutover's gate lies after its deadline, so it cannot be met whatever happens
                          (``date`` = the gate, ``days`` = working days between); it replaces deadline_missed
                          for that cutover.
-    capacity_overflow    a vendor has more go-lives in an ISO week than its capacity (``vendor``, ``week``,
-                         ``count``, ``capacity``; ``step_ids`` = the cutovers that week; ``merger_id`` when
-                         they all belong to one merger).
+    capacity_overflow    a vendor has more counted go-lives (not the national run) in an ISO week than its
+                         capacity that week (``vendor``, ``week``, ``count``, ``capacity``; ``step_ids`` =
+                         the cutovers; ``merger_id`` when they all belong to one merger).
 Only a dependency cycle raises (``CyclicDependencyError``); malformed input (unknown ids, statuses,
-kinds or dependency types, duplicate step ids, negative durations) raises ``ValueError``.
+kinds, bindings, directions or dependency types, duplicate step ids, negative durations) raises
+``ValueError``. The domain's plan check (``runbook.plancheck``) reads the results against the calendar.
 
 Speed
-    One topological order (Kahn) per problem, forward and backward passes over flat lists indexed by
-    step position, levelling by incremental forward propagation from each moved cutover only; dates are
-    built once per distinct day. The whole reform (≈30,000 steps, ≈60,000 dependencies, see
-    runbook.bench_engine) schedules in well under a second. ``compare_scenarios`` prepares the graph once.
+    One topological order (Kahn) per problem; the passes run over flat lists indexed by step position,
+    placement by incremental forward propagation from each moved cutover only; dates are built once per
+    distinct day. ``compare_scenarios`` prepares the graph once.
 """
 
 from __future__ import annotations
@@ -94,16 +126,21 @@ from dataclasses import dataclass, field
 from datetime import date
 from enum import StrEnum
 
-from .calendar import WorkCalendar
+from .calendar import WORK, FreezeWindow, WorkCalendar
 
 STATUSES = ("not_started", "in_progress", "blocked", "done", "skipped")
 KINDS = ("task", "milestone", "checkpoint", "cutover")
-DEPENDENCY_TYPES = ("FS", "SS")
+DEPENDENCY_TYPES = ("FS", "SS", "FF")
+BINDINGS = ("legal_date", "dispensation", "free", "may_follow")
+DIRECTIONS = ("asap", "alap")
+PLAN_TAGS = ("", "training", "rehearsal", "first_payroll", "reconciliation")
 FINDING_KINDS = ("deadline_missed", "gate_after_deadline", "capacity_overflow")
 
 _INF = 1 << 50  # "no deadline"; far beyond any working-day index
 _HUGE = 1 << 49  # anything at or above is treated as _INF
 _SCHEDULED, _FIXED, _RUNNING = 0, 1, 2
+_FS, _SS, _FF = 0, 1, 2
+_TYPE = {"FS": _FS, "SS": _SS, "FF": _FF}
 
 
 class CyclicDependencyError(ValueError):
@@ -135,6 +172,11 @@ class StepIn:
     post_merger: bool = False  # a cutover allowed after the legal date ...
     deadline: date | None = None  # ... with its own later deadline (also usable on any step)
     not_before: date | None = None
+    binding: str | None = None  # cutovers: the area's legal binding (None = "dispensation")
+    direction: str = "asap"  # "asap" | "alap"
+    target: date | None = None  # cutovers: the planner's target go-live
+    needs_users: bool = False  # training, rehearsal: not inside a window that blocks "work"
+    plan_tag: str = ""  # "training" | "rehearsal" | "first_payroll" (on a pay day) | "reconciliation"
 
 
 @dataclass(frozen=True)
@@ -142,7 +184,7 @@ class DependencyIn:
     predecessor_id: int
     successor_id: int
     lag: int = 0  # working days
-    type: str = "FS"  # "FS" finish-to-start | "SS" start-to-start
+    type: str = "FS"  # "FS" finish-to-start | "SS" start-to-start | "FF" finish-to-finish
 
 
 @dataclass(frozen=True)
@@ -154,14 +196,25 @@ class MergerIn:
 
 
 @dataclass(frozen=True)
+class CapacityPeriod:
+    """A vendor's go-lives per ISO week for the weeks that start inside [start, end] (lower in summer)."""
+
+    vendor: str
+    start: date
+    end: date
+    capacity: int
+
+
+@dataclass(frozen=True)
 class Problem:
     status_date: date  # "today"
     mergers: tuple[MergerIn, ...]
     steps: tuple[StepIn, ...]
     dependencies: tuple[DependencyIn, ...]
     calendar: WorkCalendar
-    # vendor code -> max cutovers (go-lives) per ISO week; absent = unlimited
+    # vendor code -> max counted go-lives per ISO week; absent = unlimited
     capacities: Mapping[str, int] = field(default_factory=dict)
+    capacity_periods: tuple[CapacityPeriod, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -175,6 +228,15 @@ class StepResult:
     critical: bool
     go_live: date | None  # cutovers only
     wave: int | None  # cutovers only: wave number within its merger (1..)
+    planned_start: date | None = None  # None: same as early_start
+    planned_finish: date | None = None
+    placement: tuple[str, ...] = ()  # cutovers: why the go-live sits where it does
+
+    def __post_init__(self) -> None:
+        if self.planned_start is None:
+            object.__setattr__(self, "planned_start", self.early_start)
+        if self.planned_finish is None:
+            object.__setattr__(self, "planned_finish", self.early_finish)
 
 
 @dataclass(frozen=True)
@@ -207,7 +269,8 @@ class Schedule:
     findings: tuple[Finding, ...]
     waves: tuple[WaveResult, ...]
     critical_path: Mapping[int, tuple[int, ...]]  # merger_id -> step ids, in order
-    vendor_load: Mapping[str, Mapping[str, int]]  # vendor -> ISO week -> go-lives
+    vendor_load: Mapping[str, Mapping[str, int]]  # vendor -> ISO week -> go-lives (national run included)
+    national_run: Mapping[str, Mapping[str, int]] = field(default_factory=dict)  # vendor -> week -> batch
 
     @property
     def feasible(self) -> bool:
@@ -226,6 +289,36 @@ class ScenarioSummary:
     findings: tuple[Finding, ...]
     first_go_live: date | None
     last_go_live: date | None
+
+
+def go_live_window(
+    *,
+    binding: str | None,
+    scenario: Scenario | str,
+    legal_date: date,
+    dispensation_date: date | None,
+    dispensation_granted: bool,
+    status_date: date,
+    latest: date | None = None,
+) -> tuple[date, date | None]:
+    """The calendar dates [from, to] within which a cutover of an area with ``binding`` may go live.
+
+    The same table as the module docstring (dates, not yet moved to working days or out of freezes);
+    ``to`` is None for a ``may_follow`` area without a latest date.
+    """
+    binding = binding or "dispensation"
+    if binding not in BINDINGS:
+        raise ValueError(f"unknown binding {binding!r}")
+    scenario = Scenario(scenario)
+    if binding == "legal_date" or scenario is Scenario.BIG_BANG:
+        gate = legal_date
+    elif binding == "free":
+        gate = status_date
+    elif scenario is Scenario.ROLLING:
+        gate = dispensation_date or legal_date
+    else:
+        gate = dispensation_date if (dispensation_granted and dispensation_date) else legal_date
+    return gate, (latest if binding == "may_follow" else legal_date)
 
 
 # --- graphs ---------------------------------------------------------------------------------------
@@ -289,6 +382,30 @@ def _iso_week(week_id: int) -> str:
 # --- the engine -----------------------------------------------------------------------------------
 
 
+class _Open:
+    """Open go-live days of one (domain, vendor, user-work days) combination over the span of its windows.
+
+    ``nxt[k]`` / ``prv[k]`` are the next / previous open index from ``lo + k``; ``why[k]`` the label of the
+    window that closes ``lo + k`` (None when open)."""
+
+    __slots__ = ("lo", "nxt", "prv", "why")
+
+    def __init__(self, lo: int, nxt: list[int], prv: list[int], why: list[str | None]) -> None:
+        self.lo, self.nxt, self.prv, self.why = lo, nxt, prv, why
+
+    def next_open(self, g: int) -> int:
+        k = g - self.lo
+        return self.nxt[k] if 0 <= k < len(self.nxt) else g
+
+    def prev_open(self, g: int) -> int:
+        k = g - self.lo
+        return self.prv[k] if 0 <= k < len(self.prv) else g
+
+    def closed_by(self, g: int) -> str | None:
+        k = g - self.lo
+        return self.why[k] if 0 <= k < len(self.why) else None
+
+
 class _Engine:
     """The scenario-independent preparation of a problem (graph, indices, freezes), run per scenario."""
 
@@ -297,6 +414,7 @@ class _Engine:
         cal = self.cal = problem.calendar
         index_of = cal.index_of
         steps = sorted(problem.steps, key=lambda s: s.id)
+        self.steps = steps
         n = self.n = len(steps)
         self.ids = ids = [s.id for s in steps]
         pos = {sid: k for k, sid in enumerate(ids)}
@@ -309,7 +427,7 @@ class _Engine:
         mpos = {m.id: k for k, m in enumerate(mergers)}
         if len(mpos) != len(mergers):
             raise ValueError("duplicate merger id")
-        self.big_bang = [index_of(m.legal_date) for m in mergers]
+        self.legal = [index_of(m.legal_date) for m in mergers]
         self.status = status_idx = index_of(problem.status_date)
 
         mk = self.mk = [0] * n
@@ -319,10 +437,14 @@ class _Engine:
         es0 = self.es0 = [0] * n
         ef0 = self.ef0 = [0] * n
         live = self.live = [False] * n  # a cutover that goes live (not skipped)
-        rules = self.rules = [False] * n  # a cutover still to go live: gate, freezes, capacity apply
-        dl = self.dl = [_INF] * n
+        rules = self.rules = [False] * n  # a cutover still to go live: gate, freezes, placement apply
+        own_dl = [_INF] * n
         vendor = self.vendor = [None] * n
-        combo_of: list[tuple[str | None, str | None] | None] = [None] * n
+        self.binding = [""] * n
+        self.alap = [False] * n
+        self.users = [False] * n
+        self.payday = [False] * n
+        self.target = [-_INF] * n
         for k, s in enumerate(steps):
             try:
                 mk[k] = mpos[s.merger_id]
@@ -334,6 +456,12 @@ class _Engine:
                 raise ValueError(f"step {s.id}: unknown kind {s.kind!r}")
             if s.duration < 0:
                 raise ValueError(f"step {s.id}: negative duration")
+            if s.binding is not None and s.binding not in BINDINGS:
+                raise ValueError(f"step {s.id}: unknown binding {s.binding!r}")
+            if s.direction not in DIRECTIONS:
+                raise ValueError(f"step {s.id}: unknown direction {s.direction!r}")
+            if s.plan_tag not in PLAN_TAGS:
+                raise ValueError(f"step {s.id}: unknown plan tag {s.plan_tag!r}")
             d = s.duration
             st = s.status
             if st in ("done", "skipped"):
@@ -360,30 +488,21 @@ class _Engine:
                 lb[k] = max(status_idx, index_of(s.not_before))
             dur[k] = d
             vendor[k] = s.vendor
-            own = index_of(s.deadline, previous=True) if s.deadline is not None else _INF
+            self.alap[k] = s.direction == "alap"
+            self.users[k] = s.needs_users
+            self.payday[k] = s.plan_tag == "first_payroll" and d == 0
+            own_dl[k] = index_of(s.deadline, previous=True) if s.deadline is not None else _INF
             if s.kind == "cutover" and st != "skipped":
                 live[k] = True
+                self.binding[k] = s.binding or "dispensation"
                 if st != "done":
                     rules[k] = True
-                    combo_of[k] = (s.domain, s.vendor)
-                dl[k] = own if s.post_merger else min(own, self.big_bang[mk[k]])
-            elif st != "skipped":
-                dl[k] = own
+                    if s.target is not None:
+                        self.target[k] = index_of(s.target)
 
-        # Freeze windows as "next open day" / "previous open day" arrays per (domain, vendor).
-        combos: dict[tuple[str | None, str | None], tuple[int, list[int], list[int]] | None] = {}
-        self.opens: list[tuple[int, list[int], list[int]] | None] = [None] * n
-        for k in range(n):
-            key = combo_of[k]
-            if key is None:
-                continue
-            if key not in combos:
-                combos[key] = self._open_arrays(*key)
-            self.opens[k] = combos[key]
-
-        # Dependencies: preds[v] / succs[p] as (node, add, is_ss), sorted by node (= by id).
-        preds: list[list[tuple[int, int, bool]]] = [[] for _ in range(n)]
-        succs: list[list[tuple[int, int, bool]]] = [[] for _ in range(n)]
+        # Dependencies: preds[v] / succs[p] as (node, add, type), sorted by node (= by id).
+        preds: list[list[tuple[int, int, int]]] = [[] for _ in range(n)]
+        succs: list[list[tuple[int, int, int]]] = [[] for _ in range(n)]
         for dep in problem.dependencies:
             p = pos.get(dep.predecessor_id)
             s = pos.get(dep.successor_id)
@@ -391,14 +510,12 @@ class _Engine:
                 raise ValueError(
                     f"dependency {dep.predecessor_id} → {dep.successor_id} refers to an unknown step"
                 )
-            if dep.type == "FS":
-                add, ss = dep.lag + (1 if dur[p] else 0), False
-            elif dep.type == "SS":
-                add, ss = dep.lag, True
-            else:
+            typ = _TYPE.get(dep.type)
+            if typ is None:
                 raise ValueError(f"dependency {dep.predecessor_id} → {dep.successor_id}: type {dep.type!r}")
-            preds[s].append((p, add, ss))
-            succs[p].append((s, add, ss))
+            add = dep.lag + (1 if typ == _FS and dur[p] else 0)
+            preds[s].append((p, add, typ))
+            succs[p].append((s, add, typ))
         for lst in preds:
             if len(lst) > 1:
                 lst.sort()
@@ -409,36 +526,128 @@ class _Engine:
         self.order = self._topological_order()
         self._reduced: list[list[int]] | None = None
 
-    def _open_arrays(self, domain: str | None, vendor: str | None) -> tuple[int, list[int], list[int]] | None:
-        """(first, next_open, prev_open) over the span of the freezes binding domain/vendor, or None."""
+        # Deadlines: cutovers by binding; pre-merger work with no live cutover upstream by the legal date.
+        dl = self.dl = own_dl[:]
+        after_cutover = [False] * n
+        for v in self.order:
+            if any(live[p] or after_cutover[p] for p, _, _ in preds[v]):
+                after_cutover[v] = True
+        before_cutover = [False] * n
+        for v in reversed(self.order):
+            if any(live[s] or before_cutover[s] for s, _, _ in succs[v]):
+                before_cutover[v] = True
+        post = [s.post_merger for s in steps]
+        for v in range(n):
+            legal = self.legal[mk[v]]
+            if live[v]:
+                if not post[v] and self.binding[v] != "may_follow":
+                    dl[v] = min(own_dl[v], legal)
+            elif steps[v].status != "skipped" and not (post[v] or after_cutover[v] or before_cutover[v]):
+                dl[v] = min(own_dl[v], legal - 1)
+
+        # User work per cutover: the working days from the start of its earliest needs_users preparation
+        # (reached through alap steps only) to the go-live; the go-live keeps them clear of "work" windows.
+        self.prep = [0] * n
+        tpos = [0] * n
+        for t, v in enumerate(self.order):
+            tpos[v] = t
+        for c in range(n):
+            if rules[c]:
+                self.prep[c] = self._user_work_days(c, tpos)
+
+        # Freeze windows as open-day arrays per (domain, vendor, user-work days); "work" spans per step.
+        combos: dict[tuple[str | None, str | None, int], _Open | None] = {}
+        self.opens: list[_Open | None] = [None] * n
+        work_spans: dict[tuple[str | None, str | None], list[tuple[int, int, str]]] = {}
+        self.work = [None] * n
+        for k, s in enumerate(steps):
+            if rules[k]:
+                key = (s.domain, s.vendor, self.prep[k])
+                if key not in combos:
+                    combos[key] = self._open_arrays(*key)
+                self.opens[k] = combos[key]
+            if self.users[k] and mode[k] == _SCHEDULED:
+                wk = (s.domain, s.vendor)
+                if wk not in work_spans:
+                    work_spans[wk] = self._work_spans(s.domain, s.vendor)
+                self.work[k] = work_spans[wk] or None
+        self._paydays: dict[int, int] = {}
+        self.todo = [s.status in ("not_started", "in_progress", "blocked") for s in steps]
+
+    def _user_work_days(self, c: int, tpos: list[int]) -> int:
+        """The longest run of alap preparation from a needs_users step up to cutover ``c`` (working days)."""
+        preds, alap, mode, users, dur, rules = self.preds, self.alap, self.mode, self.users, self.dur, self.rules
+        seen = {c}
+        stack = [c]
+        while stack:
+            x = stack.pop()
+            for p, _, _ in preds[x]:
+                if p not in seen and alap[p] and mode[p] == _SCHEDULED and not rules[p]:
+                    seen.add(p)
+                    stack.append(p)
+        dist = {c: 0}
+        best = 0
+        for x in sorted(seen, key=tpos.__getitem__, reverse=True):
+            if x == c:
+                continue
+            dist[x] = dur[x] + max(dist[s] for s, _, _ in self.succs[x] if s in dist)
+            if users[x] and dist[x] > best:
+                best = dist[x]
+        return best
+
+    def _windows(self, domain: str | None, vendor: str | None) -> list[tuple[int, int, FreezeWindow]]:
         cal = self.cal
-        spans = []
+        out = []
         for w in cal.freezes:
             if w.applies_to(domain, vendor):
                 a, b = cal.index_of(w.start), cal.index_of(w.end, previous=True)
                 if a <= b:
-                    spans.append((a, b))
+                    out.append((a, b, w))
+        return out
+
+    def _work_spans(self, domain: str | None, vendor: str | None) -> list[tuple[int, int, str]]:
+        return sorted((a, b, w.label) for a, b, w in self._windows(domain, vendor) if w.blocks == WORK)
+
+    def _open_arrays(self, domain: str | None, vendor: str | None, prep: int) -> _Open | None:
+        """The open go-live days of a cutover of domain/vendor with ``prep`` days of user work, or None."""
+        spans = []
+        for a, b, w in self._windows(domain, vendor):
+            spans.append((a, b, w.label))
+            if w.blocks == WORK and prep > 0:
+                spans.append((b + 1, b + prep, w.label))  # the user work cannot sit in the window
         if not spans:
             return None
-        lo = min(a for a, _ in spans)
-        hi = max(b for _, b in spans)
-        frozen = bytearray(hi - lo + 1)
-        for a, b in spans:
-            frozen[a - lo : b - lo + 1] = b"\x01" * (b - a + 1)
+        lo = min(a for a, _, _ in spans)
+        hi = max(b for _, b, _ in spans)
+        why: list[str | None] = [None] * (hi - lo + 1)
+        for a, b, label in sorted(spans, reverse=True):  # the earliest window's label wins an overlap
+            for k in range(a - lo, b - lo + 1):
+                why[k] = label
         size = hi - lo + 1
         nxt = [0] * size
         prv = [0] * size
         cur = hi + 1
         for k in range(size - 1, -1, -1):
-            if not frozen[k]:
+            if why[k] is None:
                 cur = lo + k
             nxt[k] = cur
         cur = lo - 1
         for k in range(size):
-            if not frozen[k]:
+            if why[k] is None:
                 cur = lo + k
             prv[k] = cur
-        return lo, nxt, prv
+        return _Open(lo, nxt, prv, why)
+
+    def pay_day(self, i: int, *, before: bool = False) -> int:
+        """The index of the first pay day on or after working day ``i`` (the last on or before it)."""
+        key = -i - 1 if before else i
+        p = self._paydays.get(key)
+        if p is None:
+            cal = self.cal
+            d = cal.date_of(i)
+            p = cal.index_of(cal.pay_day_on_or_before(d) if before else cal.pay_day_on_or_after(d))
+            self._paydays[key] = p
+        return p
 
     def _topological_order(self) -> list[int]:
         n, preds, succs = self.n, self.preds, self.succs
@@ -492,56 +701,96 @@ class _Engine:
 
     # --- one scenario -------------------------------------------------------------------------------
 
-    def run(self, scenario: Scenario) -> Schedule:
-        n = self.n
-        mergers = self.mergers
-        if scenario is Scenario.BIG_BANG:
-            gate_dates = [m.legal_date for m in mergers]
-        elif scenario is Scenario.ROLLING:
-            gate_dates = [m.dispensation_date or m.legal_date for m in mergers]
-        else:
-            gate_dates = [
-                m.dispensation_date if (m.dispensation_granted and m.dispensation_date) else m.legal_date
-                for m in mergers
-            ]
+    def gates(self, scenario: Scenario) -> tuple[list[int], list[bool]]:
+        """Per step: the first day its go-live may take (−inf for non-cutovers) and whether it belongs to
+        the national run (its window is the single legal day)."""
+        n, mk, rules, binding, legal, dl = self.n, self.mk, self.rules, self.binding, self.legal, self.dl
         index_of = self.cal.index_of
-        gate_m = [index_of(g) for g in gate_dates]
-        mk, rules, dur, mode = self.mk, self.rules, self.dur, self.mode
-        lb, opens, preds = self.lb, self.opens, self.preds
-        gate = [gate_m[mk[v]] if rules[v] else -_INF for v in range(n)]
-        pin = [-_INF] * n
+        disp = []
+        for m in self.mergers:
+            if scenario is Scenario.BIG_BANG:
+                disp.append(index_of(m.legal_date))
+            elif scenario is Scenario.ROLLING:
+                disp.append(index_of(m.dispensation_date or m.legal_date))
+            else:
+                granted = m.dispensation_granted and m.dispensation_date
+                disp.append(index_of(m.dispensation_date if granted else m.legal_date))
+        gate = [-_INF] * n
+        national = [False] * n
+        for v in range(n):
+            if not rules[v]:
+                continue
+            b = binding[v]
+            m = mk[v]
+            if b == "legal_date" or scenario is Scenario.BIG_BANG:
+                g = legal[m]
+            elif b == "free":
+                g = -_INF
+            else:
+                g = disp[m]
+            gate[v] = g
+            national[v] = g == legal[m] and dl[v] == legal[m]
+        return gate, national
+
+    def forward(self, gate: list[int] | None, national: list[bool] | None, pin: list[int] | None):
+        """A forward pass. With ``gate`` None: the work alone (no gates, freezes, placement, user-work
+        windows). Returns (es, ef, drv, relax)."""
+        n, mode, dur, lb, preds, rules = self.n, self.mode, self.dur, self.lb, self.preds, self.rules
+        opens, users, work, payday = self.opens, self.users, self.work, self.payday
         es = self.es0[:]
         ef = self.ef0[:]
         drv = [-1] * n
+        plan = gate is not None
 
         def push_go_live(v: int, g: int) -> int:
             if g < gate[v]:
                 g = gate[v]
             if g < pin[v]:
                 g = pin[v]
+            if national[v]:
+                return g
             op = opens[v]
             if op is not None:
-                k = g - op[0]
-                if 0 <= k < len(op[1]):
-                    g = op[1][k]
+                g = op.next_open(g)
             return g
 
-        for v in range(n):
-            if mode[v] == _RUNNING and rules[v]:
-                ef[v] = push_go_live(v, ef[v])
+        if plan:
+            for v in range(n):
+                if mode[v] == _RUNNING and rules[v]:
+                    ef[v] = push_go_live(v, ef[v])
 
         def relax(v: int) -> bool:
             """Recompute a scheduled step's early dates from its predecessors; True if they changed."""
             s = lb[v]
             dv = -1
-            for p, add, ss in preds[v]:
-                b = (es[p] if ss else ef[p]) + add
+            d = dur[v]
+            for p, add, typ in preds[v]:
+                if typ == _FS:
+                    b = ef[p] + add
+                elif typ == _SS:
+                    b = es[p] + add
+                else:
+                    b = ef[p] + add - (d - 1 if d else 0)
                 if b > s or (b == s and dv < 0):
                     s = b
                     dv = p
-            d = dur[v]
+            if payday[v]:
+                p_ = self.pay_day(s)
+                if p_ != s:
+                    s = p_
+                    dv = -1
+            if plan and users[v] and work[v] is not None:
+                moved = True
+                while moved:
+                    moved = False
+                    e = s + d - 1 if d else s
+                    for a, b, _ in work[v]:
+                        if a <= e and s <= b:
+                            s = b + 1
+                            dv = -1
+                            moved = True
             f = s + d - 1 if d else s
-            if rules[v]:
+            if plan and rules[v]:
                 g = push_go_live(v, f)
                 if g != f:
                     f = g
@@ -554,22 +803,31 @@ class _Engine:
             ef[v] = f
             return True
 
-        order = self.order
-        for v in order:
+        for v in self.order:
             if mode[v] == _SCHEDULED:
                 relax(v)
+        return es, ef, drv, relax
 
-        caps = self.problem.capacities
-        if scenario is not Scenario.BIG_BANG and caps:
-            self._level(es, ef, pin, relax)
+    def run(self, scenario: Scenario) -> Schedule:
+        n = self.n
+        gate, national = self.gates(scenario)
+        pin = [-_INF] * n
+        es, ef, drv, relax = self.forward(gate, national, pin)
+        if scenario is not Scenario.BIG_BANG:
+            self._place(es, ef, pin, relax, national)
+        _, wef, _, _ = self.forward(None, None, None)
+        lf = self._backward(es, ef, national, deadline_only=False)
+        ps, pf = self._planned(es, ef, lf)
+        return self._result(scenario, es, ef, lf, wef, ps, pf, drv, gate, national, pin)
 
-        lf = self._backward(es, ef, deadline_only=False)
-        return self._result(scenario, es, ef, lf, drv, gate)
-
-    def _backward(self, es: list[int], ef: list[int], *, deadline_only: bool) -> list[int]:
+    def _backward(
+        self, es: list[int], ef: list[int], national: list[bool], *, deadline_only: bool
+    ) -> list[int]:
         """Latest finishes. Steps with no deadline downstream get the merger's project end, or _INF when
-        ``deadline_only`` (then the result is the latest finish that keeps every deadline downstream)."""
+        ``deadline_only`` (then the result is the latest finish that keeps every deadline downstream).
+        The national run's go-lives are not moved by freezes."""
         n, mk, dl, succs, rules, opens = self.n, self.mk, self.dl, self.succs, self.rules, self.opens
+        payday = self.payday
         if deadline_only:
             pe = [_INF] * len(self.mergers)
         else:
@@ -584,8 +842,13 @@ class _Engine:
             x = dl[v]
             b = x < _HUGE
             span = ef[v] - es[v]
-            for s, add, ss in succs[v]:
-                c = ls[s] - add + span if ss else ls[s] - add
+            for s, add, typ in succs[v]:
+                if typ == _FS:
+                    c = ls[s] - add
+                elif typ == _SS:
+                    c = ls[s] - add + span
+                else:
+                    c = lf[s] - add
                 if c < x:
                     x = c
                 if bound[s]:
@@ -594,34 +857,84 @@ class _Engine:
                 bound[v] = True
             elif x > pe[mk[v]]:
                 x = pe[mk[v]]  # no deadline downstream: the project end binds (also past SS successors)
-            if rules[v] and x < _HUGE:
-                op = opens[v]
-                if op is not None:
-                    k = x - op[0]
-                    if 0 <= k < len(op[2]):
-                        x = op[2][k]
+            if x < _HUGE:
+                if rules[v] and opens[v] is not None and not national[v]:
+                    x = opens[v].prev_open(x)
+                if payday[v]:
+                    x = self.pay_day(x, before=True)
             lf[v] = x
             ls[v] = x - span
         return lf
 
-    def _level(self, es: list[int], ef: list[int], pin: list[int], relax) -> None:
-        """Place the not-started cutovers of capacity-bound vendors week by week (see the docstring)."""
-        n, caps, vendor = self.n, self.problem.capacities, self.vendor
+    def _planned(self, es: list[int], ef: list[int], lf: list[int]) -> tuple[list[int], list[int]]:
+        """Planned dates: early for asap steps; as late as the successors' planned dates allow for alap."""
+        alap, mode, rules, succs, users, work = self.alap, self.mode, self.rules, self.succs, self.users, self.work
+        ps = es[:]
+        pf = ef[:]
+        for v in reversed(self.order):
+            if not alap[v] or mode[v] != _SCHEDULED or rules[v]:
+                continue
+            span = ef[v] - es[v]
+            x = lf[v] if lf[v] < _HUGE else ef[v]
+            for s, add, typ in succs[v]:
+                if typ == _FS:
+                    c = ps[s] - add
+                elif typ == _SS:
+                    c = ps[s] - add + span
+                else:
+                    c = pf[s] - add
+                if c < x:
+                    x = c
+            if x < ef[v]:
+                x = ef[v]
+            if users[v] and work[v] is not None:
+                y = x
+                moved = True
+                while moved and y >= ef[v]:
+                    moved = False
+                    for a, b, _ in work[v]:
+                        if a <= y and y - span <= b:
+                            y = a - 1
+                            moved = True
+                x = y if y >= ef[v] else ef[v]
+            pf[v] = x
+            ps[v] = x - span
+        return ps, pf
+
+    def _capacity_of(self) -> tuple[dict[str, int], dict[tuple[str, int], int]]:
+        """Default weekly capacity per vendor and the overrides per (vendor, Monday-based week number)."""
+        caps = dict(self.problem.capacities)
+        by_week: dict[tuple[str, int], int] = {}
+        for p in sorted(self.problem.capacity_periods, key=lambda p: (p.vendor, p.start, p.end, p.capacity)):
+            o = p.start.toordinal()
+            w = (o - 1) // 7 if (o - 1) % 7 == 0 else (o - 1) // 7 + 1  # first week starting inside
+            while w * 7 + 1 <= p.end.toordinal():
+                by_week[p.vendor, w] = p.capacity
+                w += 1
+        return caps, by_week
+
+    def _place(self, es: list[int], ef: list[int], pin: list[int], relax, national: list[bool]) -> None:
+        """Place the cutovers still to go live that have a capacity-bound vendor or a target, one at a time
+        (see the module docstring): the lowest-load week with room, then closest to the target."""
+        n, vendor, target = self.n, self.vendor, self.target
         rules, mode, live = self.rules, self.mode, self.live
-        lev = [rules[v] and mode[v] == _SCHEDULED and vendor[v] in caps for v in range(n)]
+        caps, cap_week = self._capacity_of()
+        lev = [
+            rules[v] and mode[v] == _SCHEDULED and not national[v] and (vendor[v] in caps or target[v] > -_INF)
+            for v in range(n)
+        ]
         if not any(lev):
             return
         cal = self.cal
-        dlf = self._backward(es, ef, deadline_only=True)
+        dlf = self._backward(es, ef, national, deadline_only=True)
         reduced = self.reduced_cutover_graph()
         opens, succs, order = self.opens, self.succs, self.order
         tpos = [0] * n
         for t, v in enumerate(order):
             tpos[v] = t
 
-        first = min(es) if n else 0
-        ords_first = [first]
-        ords = [cal.ordinals(first, max(ef) + 260)]
+        ords_first = [min(es) if n else 0]
+        ords = [cal.ordinals(ords_first[0], max(ef) + 260)]
 
         def week_of(i: int) -> int:
             k = i - ords_first[0]
@@ -635,7 +948,7 @@ class _Engine:
 
         load: dict[str, dict[int, int]] = {vd: {} for vd in caps}
         for v in range(n):
-            if live[v] and mode[v] != _SCHEDULED and vendor[v] in caps:
+            if live[v] and mode[v] != _SCHEDULED and vendor[v] in caps and not national[v]:
                 w = week_of(ef[v])
                 load[vendor[v]][w] = load[vendor[v]].get(w, 0) + 1
 
@@ -666,30 +979,42 @@ class _Engine:
                             in_queue[s] = True
                             heapq.heappush(heap, tpos[s])
 
+        def open_day(c: int, g: int) -> int:
+            op = opens[c]
+            return op.next_open(g) if op is not None else g
+
         def place(c: int) -> None:
-            vd = vendor[c]
-            cap = caps[vd]
-            vl = load[vd]
             g0 = ef[c]
-            g = g0
-            found = False
-            if cap > 0:
-                op = opens[c]
-                end = dlf[c]
-                while g <= end:
-                    w = week_of(g)
-                    if vl.get(w, 0) < cap:
-                        found = True
-                        break
-                    g = cal.index_of_ordinal((w + 1) * 7 + 1)
-                    if op is not None:
-                        k = g - op[0]
-                        if 0 <= k < len(op[1]):
-                            g = op[1][k]
-            if not found:
+            end = dlf[c]
+            aim = target[c] if target[c] > -_INF else g0
+            vd = vendor[c]
+            if vd not in caps:
+                g = open_day(c, max(g0, aim))
+                if g > end and end >= g0:
+                    g = g0
+            else:
+                vl = load[vd]
+                best = None  # (no room, load, distance to aim, day): the smallest wins
                 g = g0
-            w = week_of(g)
-            vl[w] = vl.get(w, 0) + 1
+                aim_week = week_of(aim)
+                while g <= max(end, g0):
+                    w = week_of(g)
+                    cap = cap_week.get((vd, w), caps[vd])
+                    used = vl.get(w, 0)
+                    day = g
+                    if w == aim_week and aim > g:
+                        d2 = open_day(c, aim)
+                        if week_of(d2) == w and d2 <= max(end, g0):
+                            day = d2  # the target's own day when its week is chosen
+                    key = (used >= cap, used, abs(day - aim), day)
+                    if best is None or key < best:
+                        best = key
+                    g = open_day(c, cal.index_of_ordinal((w + 1) * 7 + 1))
+                    if end >= _HUGE and g - g0 > 520:
+                        break  # no deadline: two years of weeks are enough to choose from
+                g = best[3] if best is not None else g0
+                w = week_of(g)
+                vl[w] = vl.get(w, 0) + 1
             if g != g0:
                 pin[c] = g
                 propagate(c)
@@ -715,40 +1040,99 @@ class _Engine:
                 if not indeg[s]:
                     pending.append(s)
 
+    def _reasons(
+        self, v: int, es: list[int], ef: list[int], gate: list[int], national: list[bool], pin: list[int]
+    ) -> tuple[str, ...]:
+        """Why cutover ``v`` goes live on ``ef[v]`` (see the module docstring)."""
+        if not self.rules[v]:
+            return ()
+        if self.mode[v] != _SCHEDULED:
+            return ("national_run", "legal_date") if national[v] else ()
+        d = self.dur[v]
+        s = self.lb[v]
+        for p, add, typ in self.preds[v]:
+            if typ == _FS:
+                b = ef[p] + add
+            elif typ == _SS:
+                b = es[p] + add
+            else:
+                b = ef[p] + add - (d - 1 if d else 0)
+            s = max(s, b)
+        f = s + d - 1 if d else s
+        out: list[str] = []
+        if national[v]:
+            out.append("national_run")
+        if gate[v] > f or national[v]:
+            out.append("legal_date" if gate[v] == self.legal[self.mk[v]] else "dispensation")
+            f = max(f, gate[v])
+        if pin[v] > f:
+            out.append("target" if self.target[v] > -_INF and pin[v] >= self.target[v] else "capacity")
+            f = pin[v]
+        if ef[v] > f:
+            op = self.opens[v]
+            label = op.closed_by(f) if op is not None else None
+            out.append(f"freeze:{label}" if label else "work")
+        if not out:
+            out.append("work")
+        return tuple(out)
+
     def _result(
-        self, scenario: Scenario, es: list[int], ef: list[int], lf: list[int], drv: list[int], gate: list[int]
+        self,
+        scenario: Scenario,
+        es: list[int],
+        ef: list[int],
+        lf: list[int],
+        wef: list[int],
+        ps: list[int],
+        pf: list[int],
+        drv: list[int],
+        gate: list[int],
+        national: list[bool],
+        pin: list[int],
     ) -> Schedule:
-        n, ids, mk, live, mergers, vendor = self.n, self.ids, self.mk, self.live, self.mergers, self.vendor
-        preds, mode, dl, rules = self.preds, self.mode, self.dl, self.rules
-        slack = [a - b for a, b in zip(lf, ef, strict=True)]
+        n, mk, mergers = self.n, self.mk, self.mergers
+        slack = [a - b for a, b in zip(lf, wef, strict=True)]
         ls = [a - b + c for a, b, c in zip(lf, ef, es, strict=True)]
+        todo = self.todo
         nm = len(mergers)
         mins = [_INF] * nm
-        for m, x in zip(mk, slack, strict=True):
-            if x < mins[m]:
-                mins[m] = x
-        crit = [x <= 0 and x == mins[m] for m, x in zip(mk, slack, strict=True)]
+        for v in range(n):
+            if todo[v] and slack[v] < mins[mk[v]]:
+                mins[mk[v]] = slack[v]
+        crit = [todo[v] and slack[v] == mins[mk[v]] for v in range(n)]
+        critical_path = self._critical_path(crit, wef)
+        return self._assemble(
+            scenario, es, ef, lf, ls, ps, pf, slack, crit, critical_path, drv, gate, national, pin
+        )
 
-        # Critical path per merger: from the latest-finishing critical step, along tight edges.
+    def _critical_path(self, crit: list[bool], wef: list[int]) -> dict[int, tuple[int, ...]]:
+        """Per merger: from its critical step with the latest work finish, along tight work-pass edges."""
+        n, ids, mk, mode, preds, succs = self.n, self.ids, self.mk, self.mode, self.preds, self.succs
+        dur = self.dur
+        wes = [f - (dur[v] - 1 if dur[v] else 0) if mode[v] == _SCHEDULED else self.es0[v] for v, f in enumerate(wef)]
+        nm = len(self.mergers)
         ends: list[int] = [-1] * nm
-        for v in [v for v, c in enumerate(crit) if c]:
-            e = ends[mk[v]]
-            if e < 0 or ef[v] > ef[e]:
-                ends[mk[v]] = v
-        succs = self.succs
-        critical_path: dict[int, tuple[int, ...]] = {}
+        for v in range(n):
+            if crit[v]:
+                e = ends[mk[v]]
+                if e < 0 or wef[v] > wef[e]:
+                    ends[mk[v]] = v
+
+        def tight(p: int, v: int, add: int, typ: int) -> bool:
+            if typ == _FS:
+                return wef[p] + add == wes[v]
+            if typ == _SS:
+                return wes[p] + add == wes[v]
+            return wef[p] + add == wef[v]
+
+        out: dict[int, tuple[int, ...]] = {}
         for m in range(nm):
             chain: list[int] = []
             v = ends[m]
             while v >= 0:  # on to the end: a critical successor released by v on the same day
                 nxt = -1
-                for s, add, ss in succs[v]:
-                    if (
-                        crit[s]
-                        and mk[s] == m
-                        and mode[s] == _SCHEDULED
-                        and (es[v] if ss else ef[v]) + add == es[s]
-                    ):
+                for s, add, typ in succs[v]:
+                    if crit[s] and mk[s] == m and mode[s] == _SCHEDULED and tight(v, s, add, typ):
                         nxt = s
                         break
                 if nxt < 0:
@@ -758,17 +1142,23 @@ class _Engine:
                 chain.append(ids[v])
                 nxt = -1
                 if mode[v] == _SCHEDULED:
-                    for p, add, ss in preds[v]:
-                        if crit[p] and mk[p] == m and (es[p] if ss else ef[p]) + add == es[v]:
+                    for p, add, typ in preds[v]:
+                        if crit[p] and mk[p] == m and tight(p, v, add, typ):
                             nxt = p
                             break
                 v = nxt
             chain.reverse()
-            critical_path[mergers[m].id] = tuple(chain)
+            out[self.mergers[m].id] = tuple(chain)
+        return out
 
-        # Dates: one list over the index range used.
-        lo = min(min(es), min(ls)) if n else 0
-        hi = max(max(ef), max(lf)) if n else 0
+    def _assemble(
+        self, scenario, es, ef, lf, ls, ps, pf, slack, crit, critical_path, drv, gate, national, pin
+    ) -> Schedule:
+        n, ids, mk, live, mergers, vendor = self.n, self.ids, self.mk, self.live, self.mergers, self.vendor
+        dl, rules = self.dl, self.rules
+        nm = len(mergers)
+        lo = min(min(es), min(ls), min(ps)) if n else 0
+        hi = max(max(ef), max(lf), max(pf)) if n else 0
         ords = self.cal.ordinals(lo, hi)
         fromord = date.fromordinal
         days = [fromord(o) for o in ords]
@@ -780,6 +1170,9 @@ class _Engine:
             if s is None:
                 s = week_cache[w] = _iso_week(w)
             return s
+
+        def day(i: int) -> date:
+            return days[i - lo] if lo <= i <= hi else self.cal.date_of(i)
 
         # Waves per merger.
         reduced = self.reduced_cutover_graph()
@@ -818,7 +1211,7 @@ class _Engine:
                 )
 
         # Tens of thousands of results: fill each instance's __dict__ in one call rather than through the
-        # frozen dataclass __init__ (nine object.__setattr__ calls each). Same object, half the time.
+        # frozen dataclass __init__. Same object, half the time.
         new, set_attr, get_wave = object.__new__, object.__setattr__, wave_of.get
         results: dict[int, StepResult] = {}
         for v, sid in enumerate(ids):
@@ -837,16 +1230,24 @@ class _Engine:
                     "critical": crit[v],
                     "go_live": finish if live[v] else None,
                     "wave": get_wave(v),
+                    "planned_start": days[ps[v] - lo],
+                    "planned_finish": days[pf[v] - lo],
+                    "placement": self._reasons(v, es, ef, gate, national, pin) if live[v] else (),
                 },
             )
             results[sid] = r
 
-        # Vendor load, from the final go-lives.
+        # Vendor load, from the final go-lives; the national run apart.
         load: dict[str, dict[int, list[int]]] = {}
+        batch: dict[str, dict[int, int]] = {}
         for v in range(n):
             if live[v] and vendor[v] is not None:
-                load.setdefault(vendor[v], {}).setdefault((ords[ef[v] - lo] - 1) // 7, []).append(v)
+                w = (ords[ef[v] - lo] - 1) // 7
+                if national[v]:
+                    batch.setdefault(vendor[v], {})[w] = batch.get(vendor[v], {}).get(w, 0) + 1
+                load.setdefault(vendor[v], {}).setdefault(w, []).append(v)
         vendor_load = {vd: {_iso_week(w): len(load[vd][w]) for w in sorted(load[vd])} for vd in sorted(load)}
+        national_run = {vd: {_iso_week(w): c for w, c in sorted(batch[vd].items())} for vd in sorted(batch)}
 
         findings: list[Finding] = []
         for v in range(n):
@@ -856,7 +1257,7 @@ class _Engine:
                         kind="gate_after_deadline",
                         merger_id=mergers[mk[v]].id,
                         step_ids=(ids[v],),
-                        date=days[gate[v] - lo] if lo <= gate[v] <= hi else self.cal.date_of(gate[v]),
+                        date=day(gate[v]),
                         days=gate[v] - dl[v],
                     )
                 )
@@ -872,19 +1273,18 @@ class _Engine:
                         kind="deadline_missed",
                         merger_id=mergers[mk[v]].id,
                         step_ids=tuple(chain),
-                        date=days[dl[v] - lo] if lo <= dl[v] <= hi else self.cal.date_of(dl[v]),
+                        date=day(dl[v]),
                         days=ef[v] - dl[v],
                     )
                 )
-        caps = self.problem.capacities
+        caps, cap_week = self._capacity_of()
         for vd in sorted(load):
-            cap = caps.get(vd)
-            if cap is None:
+            if vd not in caps:
                 continue
             for w in sorted(load[vd]):
-                members = load[vd][w]
+                members = sorted(v for v in load[vd][w] if not national[v])
+                cap = cap_week.get((vd, w), caps[vd])
                 if len(members) > cap:
-                    members.sort()
                     ms = {mk[v] for v in members}
                     findings.append(
                         Finding(
@@ -914,6 +1314,7 @@ class _Engine:
             waves=tuple(waves),
             critical_path=critical_path,
             vendor_load=vendor_load,
+            national_run=national_run,
         )
 
 

@@ -37,8 +37,10 @@ def test_danish_holidays_2006(cal):
         D(2006, 12, 24),  # juleaften
         D(2006, 12, 25),  # juledag
         D(2006, 12, 26),  # 2. juledag
+        D(2006, 12, 31),  # nytårsaften (a Sunday in 2006)
     }
     assert {d for d in cal.holidays if d.year == 2006} == expected
+    assert D(2007, 12, 31) in cal.holidays and not cal.is_working_day(D(2007, 12, 31))  # a Monday
     assert D(2007, 1, 1) in cal.holidays
     assert D(2007, 6, 5) in cal.holidays  # grundlovsdag on a Tuesday in 2007
     assert D(2006, 5, 1) not in cal.holidays  # 1 May is not a public holiday
@@ -186,3 +188,29 @@ def test_freezes_are_kept_in_date_order():
     late = FreezeWindow(D(2006, 12, 1), D(2006, 12, 31), "late")
     early = FreezeWindow(D(2006, 1, 1), D(2006, 1, 31), "early")
     assert WorkCalendar(freezes=[late, early]).freezes == (early, late)
+
+
+def test_pay_days_are_the_last_banking_day_of_the_month(cal):
+    assert cal.pay_day_on_or_after(D(2007, 1, 2)) == D(2007, 1, 31)  # a Wednesday
+    assert cal.pay_day_on_or_after(D(2006, 12, 1)) == D(2006, 12, 29)  # 31 Dec is nytårsaften
+    assert cal.pay_day_on_or_after(D(2006, 6, 30)) == D(2006, 6, 30)
+    assert cal.pay_day_on_or_after(D(2006, 7, 1)) == D(2006, 7, 31)
+    assert cal.pay_day_on_or_before(D(2006, 7, 30)) == D(2006, 6, 30)
+
+
+def test_rule_windows_expand_fællesferie_runs_and_year_end(cal):
+    from runbook.calendar import WORK, RuleSpec, rule_windows
+
+    summer = rule_windows(RuleSpec("summer_holiday", "Fællesferie", blocks=WORK, week_from=28, week_to=30),
+                          [2006, 2007], cal)
+    assert [(w.start, w.end, w.blocks) for w in summer] == [
+        (D(2006, 7, 10), D(2006, 7, 30), WORK), (D(2007, 7, 9), D(2007, 7, 29), WORK),
+    ]
+    runs = rule_windows(RuleSpec("payroll_run", "Lønkørsel", domain="payroll", days=5), [2007], cal)
+    assert len(runs) == 12 and (runs[0].start, runs[0].end) == (D(2007, 1, 25), D(2007, 1, 31))
+    assert all(w.domain == "payroll" for w in runs)
+    year_end = rule_windows(RuleSpec("year_end", "Årsafslutning", domain="finance", month_from=12, day_from=1,
+                                     month_to=12, day_to=31), [2006], cal)
+    assert [(w.start, w.end) for w in year_end] == [(D(2006, 12, 1), D(2006, 12, 31))]
+    with pytest.raises(ValueError):
+        rule_windows(RuleSpec("party", "x"), [2006], cal)

@@ -11,6 +11,7 @@ import pytest
 
 from runbook.calendar import FreezeWindow, WorkCalendar, month_end_freezes
 from runbook.scheduling import (
+    CapacityPeriod,
     CyclicDependencyError,
     DependencyIn,
     Finding,
@@ -80,8 +81,10 @@ def dates(result):
 
 
 def test_chain_over_easter_2006():
-    # given A (3d) → B (2d) → FS+1 → milestone C → D (1d), and E (2d) beside B
-    steps = [task(1, 3), task(2, 2), task(3, 0, kind="milestone"), task(4, 1), task(5, 2)]
+    # given A (3d) → B (2d) → FS+1 → milestone C → D (1d), and E (2d) beside B; after the merger (so no
+    # legal-date deadline: the project end binds)
+    steps = [task(i, d, post_merger=True) for i, d in ((1, 3), (2, 2), (4, 1), (5, 2))]
+    steps.append(task(3, 0, kind="milestone", post_merger=True))
     deps = [fs(1, 2), fs(2, 3, lag=1), fs(3, 4), fs(1, 5)]
     # when
     s = schedule(problem(steps, deps, status=D(2006, 4, 10)))
@@ -105,7 +108,7 @@ def test_chain_over_easter_2006():
 
 def test_start_to_start_and_lags():
     # given A (5d) from Mon 3 Apr 2006; B (3d) SS+2; C (1d) FS+3; D (2d) FS−2 (a lead)
-    steps = [task(1, 5), task(2, 3), task(3, 1), task(4, 2)]
+    steps = [task(i, d, post_merger=True) for i, d in ((1, 5), (2, 3), (3, 1), (4, 2))]
     deps = [ss(1, 2, lag=2), fs(1, 3, lag=3), fs(1, 4, lag=-2)]
     s = schedule(problem(steps, deps, status=D(2006, 4, 3)))
     r = s.steps
@@ -174,7 +177,9 @@ def test_dispensation_granted_from_1_july_2006():
     r = schedule(granted).steps
     assert dates(r[1]) == (D(2006, 5, 1), D(2006, 5, 15))
     assert r[2].go_live == dates(r[2])[1] == D(2006, 7, 3)
-    assert r[2].total_slack > 0 and not r[2].critical
+    assert r[2].placement == ("dispensation",)
+    # slack measures the work (ready 16 May) against the legal day: the chain is the merger's longest path
+    assert r[2].total_slack == r[1].total_slack > 100 and r[2].critical and r[1].critical
     # without it granted, the actual plan waits for the legal date; the rolling scenario assumes it
     assert schedule(requested).steps[2].go_live == BIG_BANG_DAY
     assert schedule(requested, Scenario.ROLLING).steps[2].go_live == D(2006, 7, 3)
@@ -197,8 +202,10 @@ def test_kmd_christmas_closure_2006():
     # KMD is closed 22 Dec – 1 Jan: its cutover goes live on the first day after, Tue 2 Jan 2007
     assert dates(r[2]) == (BIG_BANG_DAY, BIG_BANG_DAY)
     assert r[3].go_live == D(2006, 12, 22)
-    # the latest go-live of the KMD cutover steps back out of the closure too: its deadline is 2 Jan
-    assert r[2].late_finish == BIG_BANG_DAY and r[2].total_slack == 0
+    # the latest go-live of the KMD cutover steps back out of the closure too: its deadline is 2 Jan;
+    # its work is ready on 22 Dec, four working days (27, 28, 29 Dec, 2 Jan) before the deadline
+    assert r[2].late_finish == BIG_BANG_DAY and r[2].total_slack == 4
+    assert r[2].placement == ("freeze:KMD lukket",)
     assert schedule(p).feasible
 
 
@@ -288,31 +295,66 @@ def _three_mergers(dispensation=None):
     return problem(steps, status=D(2006, 6, 1), mergers=mergers, capacities={"KMD": 4})
 
 
-def test_big_bang_capacity_overflow():
+def test_big_bang_is_the_national_run_and_does_not_count_against_capacity():
     s = schedule(_three_mergers(), Scenario.BIG_BANG)
     assert {r.go_live for r in s.steps.values()} == {BIG_BANG_DAY}
-    assert s.vendor_load == {"KMD": {"2007-W01": 6}}
+    assert s.vendor_load == s.national_run == {"KMD": {"2007-W01": 6}}
+    assert s.findings == ()
+    assert {r.placement for r in s.steps.values()} == {("national_run", "legal_date")}
+
+
+def test_capacity_overflow_outside_the_national_run():
+    # six cutovers that must go live in one week (their window is 3–7 July 2006), capacity 4
+    p = _three_mergers(dispensation=D(2006, 7, 1))
+    p = dataclasses.replace(p, steps=tuple(dataclasses.replace(x, deadline=D(2006, 7, 7)) for x in p.steps))
+    s = schedule(p, Scenario.ROLLING)
+    assert {r.go_live.isocalendar()[1] for r in s.steps.values()} == {27}
     assert s.findings == (
         Finding(
             kind="capacity_overflow",
             merger_id=None,
             step_ids=(11, 12, 21, 22, 31, 32),
             vendor="KMD",
-            week="2007-W01",
+            week="2006-W27",
             count=6,
             capacity=4,
         ),
     )
 
 
-def test_rolling_levels_across_mergers():
+def test_rolling_spreads_across_mergers():
     s = schedule(_three_mergers(dispensation=D(2006, 7, 1)), Scenario.ROLLING)
-    # all six are ready from Mon 3 July; four fit that week, the other two (highest ids) the next
-    assert [s.steps[i].go_live for i in (11, 12, 21, 22, 31, 32)] == [D(2006, 7, 3)] * 4 + [
-        D(2006, 7, 10)
-    ] * 2
-    assert s.vendor_load == {"KMD": {"2006-W27": 4, "2006-W28": 2}}
+    # all six are ready from Mon 3 July; capacity 4 would pack them into two weeks, spreading gives each
+    # its own week (the lowest load first, then the earliest), in id order as their slack ties
+    assert [s.steps[i].go_live for i in (11, 12, 21, 22, 31, 32)] == [
+        D(2006, 7, 3), D(2006, 7, 10), D(2006, 7, 17), D(2006, 7, 24), D(2006, 8, 1), D(2006, 8, 7),
+    ]  # 31 July is a payroll run day (the cutovers are payroll's)
+    assert s.vendor_load == {"KMD": {f"2006-W{w}": 1 for w in range(27, 33)}}
+    assert s.steps[11].placement == ("dispensation",)
+    assert s.steps[12].placement == ("dispensation", "capacity")
     assert s.feasible
+
+
+def test_capacity_periods_lower_the_weekly_capacity():
+    # capacity 1 a week, 0 in the weeks starting 10 and 17 July: the second cutover skips them
+    p = dataclasses.replace(
+        _three_mergers(dispensation=D(2006, 7, 1)),
+        capacities={"KMD": 1},
+        capacity_periods=(CapacityPeriod("KMD", D(2006, 7, 10), D(2006, 7, 23), 0),),
+    )
+    s = schedule(p, Scenario.ROLLING)
+    assert [s.steps[i].go_live for i in (11, 12)] == [D(2006, 7, 3), D(2006, 7, 24)]
+    assert s.feasible
+
+
+def test_target_go_live_is_kept_when_the_week_has_room():
+    p = _three_mergers(dispensation=D(2006, 7, 1))
+    p = dataclasses.replace(
+        p, steps=tuple(dataclasses.replace(x, target=D(2006, 9, 13)) if x.id == 11 else x for x in p.steps)
+    )
+    s = schedule(p, Scenario.ROLLING)
+    assert s.steps[11].go_live == D(2006, 9, 13)
+    assert "target" in s.steps[11].placement
 
 
 def test_levelling_least_slack_first_and_pushes_successors():
@@ -330,12 +372,12 @@ def test_levelling_least_slack_first_and_pushes_successors():
     )
     s = schedule(p, Scenario.ROLLING)
     r = s.steps
-    assert r[4].go_live == r[1].go_live == D(2006, 7, 3)
-    assert r[2].go_live == r[3].go_live == D(2006, 7, 10)
-    # cutover 3 moved a week, and its successors with it
-    assert dates(r[5]) == (D(2006, 7, 11), D(2006, 7, 12))
-    assert r[6].go_live == D(2006, 7, 13)
-    assert s.vendor_load["KMD"] == {"2006-W27": 2, "2006-W28": 2}
+    # 4 (least slack) first in the week of 3 July, then each into the lowest-load week: 1, 2, 3
+    assert [r[i].go_live for i in (4, 1, 2, 3)] == [D(2006, 7, 3), D(2006, 7, 10), D(2006, 7, 17), D(2006, 7, 24)]
+    # cutover 3 moved three weeks, and its successors with it
+    assert dates(r[5]) == (D(2006, 7, 25), D(2006, 7, 26))
+    assert r[6].go_live == D(2006, 7, 27)
+    assert s.vendor_load["KMD"] == {"2006-W27": 1, "2006-W28": 1, "2006-W29": 1, "2006-W30": 1}
     assert s.feasible
     # unlevelled, everything goes live on 3 July
     assert schedule(dataclasses.replace(p, capacities={}), Scenario.ROLLING).steps[3].go_live == D(2006, 7, 3)
@@ -381,8 +423,9 @@ def test_done_cutovers_count_against_capacity():
         capacities={"KMD": 2},
     )
     s = schedule(p)
-    assert [s.steps[i].go_live for i in (1, 2, 3)] == [D(2006, 7, 3), D(2006, 7, 4), D(2006, 7, 10)]
-    assert s.vendor_load == {"KMD": {"2006-W27": 2, "2006-W28": 1}}
+    # the done go-live fills the week of 3 July; the others spread to the next weeks with less load
+    assert [s.steps[i].go_live for i in (1, 2, 3)] == [D(2006, 7, 3), D(2006, 7, 10), D(2006, 7, 17)]
+    assert s.vendor_load == {"KMD": {"2006-W27": 1, "2006-W28": 1, "2006-W29": 1}}
 
 
 # --- waves ----------------------------------------------------------------------------------------
@@ -450,12 +493,11 @@ def test_compare_scenarios():
     summaries = compare_scenarios(_three_mergers(dispensation=D(2006, 7, 1)))
     assert list(summaries) == [Scenario.BIG_BANG, Scenario.ROLLING]
     bb, rolling = summaries[Scenario.BIG_BANG], summaries[Scenario.ROLLING]
-    assert bb.vendor_peak == {"KMD": 6} and rolling.vendor_peak == {"KMD": 4}
-    assert [f.kind for f in bb.findings] == ["capacity_overflow"] and rolling.findings == ()
+    assert bb.vendor_peak == {"KMD": 6} and rolling.vendor_peak == {"KMD": 1}
+    assert bb.findings == () and rolling.findings == ()  # big bang is the national run
     assert bb.first_go_live == bb.last_go_live == BIG_BANG_DAY
-    assert (rolling.first_go_live, rolling.last_go_live) == (D(2006, 7, 3), D(2006, 7, 10))
-    assert rolling.total_slack > bb.total_slack
-    assert bb.min_slack == 0 and bb.critical_count == 6
+    assert (rolling.first_go_live, rolling.last_go_live) == (D(2006, 7, 3), D(2006, 8, 7))
+    assert bb.critical_count == 6
 
 
 def test_critical_path_per_merger():
@@ -501,7 +543,10 @@ def test_topological_layers():
         ([task(1, -1)], []),
         ([task(1, 1, status="finished")], []),
         ([task(1, 1, kind="phase")], []),
-        ([task(1, 1), task(2, 1)], [DependencyIn(1, 2, 0, "FF")]),
+        ([task(1, 1), task(2, 1)], [DependencyIn(1, 2, 0, "SF")]),
+        ([task(1, 1, direction="late")], []),
+        ([cutover(1, binding="whenever")], []),
+        ([task(1, 1, plan_tag="party")], []),
         ([task(1, 1, merger_id=7)], []),
     ],
 )
