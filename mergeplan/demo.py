@@ -2,14 +2,16 @@
 
 Every function is idempotent (natural keys with get_or_create / update_or_create): running the seed twice
 leaves the same rows. Facts carry the V/I tags of the domain brief (``is_inferred``, ``code_inferred``,
-``population_inferred``, ``source``). The data is dated (2005–2006): nothing here asks the clock for today.
+``population_inferred``, ``binding_inferred``, ``source``). The data is dated (2005–2006): nothing here
+asks the clock for today. The runbook comes from version 2 of the drejebog (``runbook.drejebog``); its step
+numbers are the keys of ``PROGRESS``.
 
 Entry point: :func:`seed_demo`.
 """
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any, TextIO
+from typing import TextIO
 
 from django.apps import apps
 from django.contrib.auth import get_user_model
@@ -20,17 +22,29 @@ from django.utils import timezone
 from municipalities.models import DispensationStatus, Membership, Merger, Municipality, Role
 from runbook.drejebog import template_install
 from runbook.models import (
-    CheckpointSignoff,
+    Blocks,
+    CalendarRule,
     Comment,
     Event,
     FreezeWindow,
+    RuleKind,
     Runbook,
-    SignoffDecision,
     Step,
     StepKind,
     StepStatus,
 )
-from systems.models import Domain, Harmonisation, Hosting, Interface, Strategy, System, SystemInstance, Vendor
+from systems.models import (
+    Domain,
+    Harmonisation,
+    Hosting,
+    Interface,
+    LegalBinding,
+    Strategy,
+    System,
+    SystemInstance,
+    Vendor,
+    VendorCapacityPeriod,
+)
 
 DEMO_PASSWORD = "mergeplan-demo"  # noqa: S105 - the demo's published password
 DEMO_DATE = dt.date(2006, 3, 15)
@@ -45,7 +59,7 @@ DEMO_USERS: list[tuple[str, str]] = [
     ("koord-bredebro", "municipal coordinator, Bredebro"),
     ("koord-loegumkloster", "municipal coordinator, Løgumkloster"),
     ("koord-skaerbaek", "municipal coordinator, Skærbæk"),
-    ("koord-noerre-rangstrup", "municipal coordinator, Nørre Rangstrup"),
+    ("koord-noerre-rangstrup", "municipal coordinator, Nørre-Rangstrup"),
     ("kmd-raadgiver", "vendor advisor, KMD"),
     ("laeser", "viewer (read only)"),
 ]
@@ -54,26 +68,31 @@ DEMO_USERS: list[tuple[str, str]] = [
 
 COUNTY = "Sønderjyllands Amt"
 
-#: code, name, population 2005, code inferred, population inferred, coordinator username, notes
+#: code, name, population 2005, code inferred, population inferred, coordinator username, notes.
+#: Every code is verified (Danmarks Statistik's code lists); Nørre-Rangstrup is spelt officially, with hyphen.
 MUNICIPALITIES: list[tuple[str, str, int, bool, bool, str, str]] = [
-    ("541", "Tønder", 12_462, True, False, "koord-toender", ""),
-    ("517", "Højer", 2_861, True, False, "koord-hoejer", ""),
+    ("541", "Tønder", 12_462, False, False, "koord-toender", ""),
+    ("517", "Højer", 2_861, False, False, "koord-hoejer", ""),
     ("521", "Løgumkloster", 6_846, False, False, "koord-loegumkloster", ""),
-    ("531", "Skærbæk", 7_294, True, False, "koord-skaerbaek", "Inkl. Rømø."),
+    ("531", "Skærbæk", 7_294, False, False, "koord-skaerbaek", "Inkl. Rømø."),
     (
-        "525", "Nørre Rangstrup", 9_502, True, False, "koord-noerre-rangstrup",
+        "525", "Nørre-Rangstrup", 9_502, False, False, "koord-noerre-rangstrup",
         "Sæde: Toftlund. Bevtoft sogn stemte 12. april 2005 55,3 % for Haderslev og følger ikke med "
         "ind i Tønder Kommune (V). Endnu ikke på den fælles infrastruktur.",
     ),
     (
-        "505", "Bredebro", 3_680, True, True, "koord-bredebro",
+        "505", "Bredebro", 3_680, False, True, "koord-bredebro",
         "Befolkning omtrentlig: 42.645 for de seks minus de fem andre (I).",
     ),
 ]
 
 #: code, name, weekly cutover capacity, inferred
 VENDORS: list[tuple[str, str, int | None, bool]] = [
-    ("kmd", "KMD", 2, False),  # KMD is sourced; its capacity of 2 go-lives a week is an assumption
+    # KMD is sourced; its capacity is an assumption (I): a national figure, since the same KMD serves every
+    # merger of the reform (65 new municipalities), not only this one. 26 go-lives a week outside the
+    # legal-date run is what the real reform needs when its 449 early KMD go-lives are spread over the 19
+    # open weeks of 2006 (docs/reform.md); 10 in the summer period.
+    ("kmd", "KMD", 26, False),
     ("silkeborg-data", "Silkeborg Data", 2, False),
     ("fujitsu", "Fujitsu", 2, False),
     ("software-innovation", "Software Innovation", 1, False),
@@ -81,18 +100,37 @@ VENDORS: list[tuple[str, str, int | None, bool]] = [
     ("egen-drift", "Egen drift (kommunernes IT-afdelinger)", None, True),
 ]
 
-#: code, Danish name, English name
-DOMAINS: list[tuple[str, str, str]] = [
-    ("payroll", "Løn og personale", "Payroll and HR"),
-    ("finance", "Økonomi", "Finance"),
-    ("esdh", "Sags- og dokumenthåndtering (ESDH)", "Case and document handling (ESDH)"),
-    ("sickness_benefit", "Sygedagpenge", "Sickness benefit"),
-    ("pensions", "Pension", "Pensions"),
-    ("housing_benefit", "Boligstøtte", "Housing benefit"),
-    ("social_assistance", "Kontanthjælp", "Social assistance"),
-    ("cpr", "CPR-snitflade", "Civil register (CPR) interface"),
-    ("infrastructure", "Infrastruktur", "Infrastructure"),
-    ("telephony", "Telefoni og web", "Telephony and web"),
+_KMD_CASE = "KMD's sagssystem i sammenlagt form: før sammenlægningsdatoen kun med givet dispensation, fra dens dato."
+_FREE = "Kan sættes i drift enhver arbejdsdag uden for frysperioder, senest på sammenlægningsdatoen."
+
+#: code, Danish name, English name, binding, holds data, converted centrally, binding note.
+#: Every binding is inferred (I) from the domain brief; none may follow after the legal date (the demo has
+#: no "may follow" area, so no step before the merger has a latest date after the legal date).
+DOMAINS: list[tuple[str, str, str, str, bool, bool, str]] = [
+    ("payroll", "Løn og personale", "Payroll and HR", LegalBinding.LEGAL_DATE, True, False,
+     "Medarbejderne skifter arbejdsgiver til den nye kommune 1. januar 2007."),
+    ("finance", "Økonomi", "Finance", LegalBinding.LEGAL_DATE, True, False,
+     "Det kommunale regnskabsår er kalenderåret (V). Regnskab 2006 afsluttes i de gamle økonomisystemer i "
+     "supplementsperioden og godkendes af den nye kommunalbestyrelse."),
+    ("property_tax", "Ejendomsskat", "Property tax", LegalBinding.LEGAL_DATE, True, False,
+     "Takster og opkrævninger for 2006 hører til de gamle kommuner, for 2007 til den nye."),
+    ("debt_collection", "Opkrævning og inddrivelse", "Debt collection", LegalBinding.DISPENSATION, True, False,
+     _KMD_CASE),
+    ("esdh", "Sags- og dokumenthåndtering (ESDH)", "Case and document handling (ESDH)", LegalBinding.FREE, True,
+     False, "Dokumentsystemer drevet i fællesskab. " + _FREE),
+    ("sickness_benefit", "Sygedagpenge", "Sickness benefit", LegalBinding.DISPENSATION, True, False, _KMD_CASE),
+    ("pensions", "Sociale pensioner", "Social pensions", LegalBinding.DISPENSATION, True, False, _KMD_CASE),
+    ("housing_benefit", "Boligstøtte", "Housing benefit", LegalBinding.DISPENSATION, True, False, _KMD_CASE),
+    ("social_assistance", "Kontanthjælp", "Social assistance", LegalBinding.DISPENSATION, True, False,
+     _KMD_CASE),
+    ("bbr", "BBR (bygnings- og boligregistret)", "Building and housing register (BBR)",
+     LegalBinding.DISPENSATION, True, False, _KMD_CASE),
+    ("cpr", "CPR-snitflade", "Civil register (CPR) interface", LegalBinding.LEGAL_DATE, True, True,
+     "CPR konverteres centralt 1. januar 2007 (delte kommuner efter valgdistrikt); lokalt peges kun "
+     "snitfladerne om."),
+    ("infrastructure", "Infrastruktur", "Infrastructure", LegalBinding.FREE, False, False,
+     "Netværk, domæne, mail og fildrev. " + _FREE),
+    ("telephony", "Telefoni og hjemmesider", "Telephony and web sites", LegalBinding.FREE, False, False, _FREE),
 ]
 
 #: key, vendor code, domain code, name, inferred, notes
@@ -108,6 +146,9 @@ SYSTEMS: list[tuple[str, str, str, str, bool, str]] = [
     ("kmd-pension", "kmd", "pensions", "KMD Pension", False, "Social pension."),
     ("kmd-boligstoette", "kmd", "housing_benefit", "KMD Boligstøtte", False, ""),
     ("kmd-kontanthjaelp", "kmd", "social_assistance", "KMD Kontanthjælp", False, ""),
+    ("kmd-ejendomsskat", "kmd", "property_tax", "KMD Ejendomsskat", True, "Produktnavnet er antaget (I)."),
+    ("kmd-opkraevning", "kmd", "debt_collection", "KMD Opkrævning", True, "Produktnavnet er antaget (I)."),
+    ("kmd-bbr", "kmd", "bbr", "KMD BBR", True, "Produktnavnet er antaget (I)."),
     ("cpr", "kmd", "cpr", "CPR-snitflade", False, "National CPR, konverteres centralt efter valgdistrikt."),
     (
         "infra", "egen-drift", "infrastructure", "Fælles decentral infrastruktur", False,
@@ -117,7 +158,10 @@ SYSTEMS: list[tuple[str, str, str, str, bool, str]] = [
     ("ip-telefoni", "tdc", "telephony", "IP-telefoni", False, "IP-telefoni fra anden leverandør end KMD (V)."),
 ]
 
-_ALL_KMD = ["kmd-oekonomi", "kmd-sygedagpenge", "kmd-pension", "kmd-boligstoette", "kmd-kontanthjaelp", "cpr"]
+_ALL_KMD = [
+    "kmd-oekonomi", "kmd-ejendomsskat", "kmd-opkraevning", "kmd-sygedagpenge", "kmd-pension", "kmd-boligstoette",
+    "kmd-kontanthjaelp", "kmd-bbr", "cpr",
+]
 
 #: municipality code → system keys it runs (mostly KMD; a few others)
 INVENTORY: dict[str, list[str]] = {
@@ -133,8 +177,8 @@ INVENTORY: dict[str, list[str]] = {
 INTERFACES: list[tuple[str, str, str, str]] = [
     ("541", "kmd-loen", "kmd-oekonomi", "Lønbogføring til økonomi"),
     ("541", "cpr", "kmd-loen", "CPR-opdateringer til løn"),
-    ("541", "cpr", "kmd-kontanthjaelp", "CPR-opdateringer til kontanthjælp"),
     ("541", "kmd-sygedagpenge", "kmd-oekonomi", "Udbetalinger bogføres"),
+    ("541", "kmd-kontanthjaelp", "kmd-oekonomi", "Udbetalinger bogføres"),  # inferred (I)
     ("521", "kmd-loen", "prisme", "Lønbogføring til Prisme"),
     ("525", "silkeborg-loen", "kmd-oekonomi", "Lønbogføring fra Silkeborg Løn"),
 ]
@@ -142,7 +186,8 @@ INTERFACES: list[tuple[str, str, str, str]] = [
 #: domain, target system, strategy, surviving municipality (keep), inferred, rationale
 HARMONISATIONS: list[tuple[str, str, str, str | None, bool, str]] = [
     ("payroll", "kmd-loen", Strategy.KEEP, "541", True,
-     "Fem af seks kører KMD Løn; Nørre Rangstrups Silkeborg Løn konverteres ind."),
+     "Fem af seks kører KMD Løn; Nørre-Rangstrups Silkeborg Løn konverteres ind. Alle seks kommunekoder "
+     "konverteres til 550, også Tønders egen."),
     ("finance", "kmd-oekonomi", Strategy.KEEP, "541", True,
      "KMD Økonomi i fem af seks; Løgumklosters Prisme konverteres. Kontoplanen harmoniseres først."),
     ("esdh", "kmd-sag", Strategy.KEEP, "541", True,
@@ -155,19 +200,27 @@ HARMONISATIONS: list[tuple[str, str, str, str | None, bool, str]] = [
      "Samme KMD-system i alle seks: data flyttes fra de gamle kommunekoder til 550."),
     ("social_assistance", "kmd-kontanthjaelp", Strategy.KEEP, "541", True,
      "Samme KMD-system i alle seks: data flyttes fra de gamle kommunekoder til 550."),
+    ("property_tax", "kmd-ejendomsskat", Strategy.KEEP, "541", True,
+     "Samme KMD-system i alle seks: data flyttes fra de gamle kommunekoder til 550."),
+    ("debt_collection", "kmd-opkraevning", Strategy.KEEP, "541", True,
+     "Samme KMD-system i alle seks: data flyttes fra de gamle kommunekoder til 550."),
+    ("bbr", "kmd-bbr", Strategy.KEEP, "541", True,
+     "Samme KMD-system i alle seks: data flyttes fra de gamle kommunekoder til 550."),
     ("cpr", "cpr", Strategy.KEEP, "541", False,
      "CPR konverteres centralt (delte kommuner efter valgdistrikt); de lokale snitflader peges om."),
     ("infrastructure", "infra", Strategy.KEEP, "541", False,
-     "Fem kommuner har allerede identisk, decentral infrastruktur; Nørre Rangstrup tilsluttes."),
+     "Fem kommuner har allerede identisk, decentral infrastruktur; Nørre-Rangstrup tilsluttes."),
     ("telephony", "ip-telefoni", Strategy.NEW, None, True,
      "IP-telefoni fra anden leverandør erstatter de seks lokale centraler; hjemmesiderne samles."),
 ]
 
 #: cutover duration (working days) per area: 1–3 days, the big registers longest (I)
-CUTOVER_DAYS = {"payroll": 3, "finance": 3, "esdh": 2, "infrastructure": 2}
+CUTOVER_DAYS = {"payroll": 3, "finance": 3, "property_tax": 2, "esdh": 2, "infrastructure": 2}
 
-_MONTHS_DA = ["januar", "februar", "marts", "april", "maj", "juni", "juli", "august", "september", "oktober",
-              "november", "december"]
+#: KMD's summer: fewer consultants, fewer go-lives a week (I)
+CAPACITY_PERIODS: list[tuple[str, dt.date, dt.date, int, str]] = [
+    ("kmd", dt.date(2006, 6, 19), dt.date(2006, 8, 13), 10, "Sommerferie: færre konsulenter"),
+]
 
 
 def _say(stdout: TextIO | None, message: str) -> None:
@@ -183,10 +236,7 @@ def municipalities_seed() -> dict[str, Municipality]:
     result = {}
     for code, name, population, code_inferred, population_inferred, _coord, notes in MUNICIPALITIES:
         source = "Befolkning 2005: " + SOURCE_ARTICLE
-        if code == "521":
-            source += "; kode: Danmarks Statistik"
-        elif code_inferred:
-            source += "; kode: antaget efter Danmarks Statistiks mønster (I)"
+        source += "; kode: antaget (I)" if code_inferred else "; kode: Danmarks Statistik"
         result[code], _ = Municipality.objects.update_or_create(
             code=code,
             defaults={
@@ -215,8 +265,8 @@ def merger_seed(members: dict[str, Municipality]) -> Merger:
             "legal_date": dt.date(2007, 1, 1),
             "dispensation_status": DispensationStatus.APPLIED,
             "dispensation_date": dt.date(2006, 7, 1),
-            "dispensation_reference": "Ansøgning til Indenrigsministeriet om rullende sammenlægning "
-                                      "fra 1. juli 2006",
+            "dispensation_reference": "Ansøgning til Indenrigs- og Sundhedsministeriet om trinvis "
+                                      "sammenlægning af IT-systemerne fra 1. juli 2006",
         },
     )
     merger.members.add(*members.values())
@@ -224,23 +274,47 @@ def merger_seed(members: dict[str, Municipality]) -> Merger:
 
 
 def vendors_seed() -> dict[str, Vendor]:
-    """KMD (2 go-lives a week, an assumption), Silkeborg Data, Fujitsu, Software Innovation, a telephony
-    vendor (inferred) and the municipalities' own IT departments (inferred), keyed by code."""
+    """KMD (26 go-lives a week nationally, an assumption; 10 in the summer), Silkeborg Data, Fujitsu,
+    Software Innovation, a telephony vendor (inferred) and the municipalities' own IT departments
+    (inferred), keyed by code. Every capacity is an assumption (``capacity_inferred``), set when the vendor
+    is created: a planner's later change (``vendor_capacity_set``) is not undone by re-seeding."""
     result = {}
     for code, name, capacity, inferred in VENDORS:
-        result[code], _ = Vendor.objects.update_or_create(
-            code=code, defaults={"name": name, "weekly_cutover_capacity": capacity, "is_inferred": inferred}
+        result[code], _ = Vendor.objects.get_or_create(
+            code=code,
+            defaults={"name": name, "weekly_cutover_capacity": capacity, "is_inferred": inferred,
+                      "capacity_inferred": True},
+        )
+    for code, start, end, capacity, note in CAPACITY_PERIODS:
+        VendorCapacityPeriod.objects.update_or_create(
+            vendor=result[code],
+            start=start,
+            defaults={"end": end, "capacity": capacity, "note": note, "is_inferred": True},
         )
     return result
 
 
 def domains_seed() -> dict[str, Domain]:
-    """The functional areas, Danish and English names, in a fixed order, keyed by code."""
+    """The functional areas, Danish and English names, in a fixed order, keyed by code, with their legal
+    binding. The binding is written when the area is new or has none recorded yet (no note): a binding
+    changed since (through ``systems.services.domain_binding_set``) is left alone."""
     result = {}
-    for position, (code, name, name_en) in enumerate(DOMAINS, start=1):
-        result[code], _ = Domain.objects.update_or_create(
-            code=code, defaults={"name": name, "name_en": name_en, "position": position * 10}
+    for position, (code, name, name_en, binding, holds_data, central, note) in enumerate(DOMAINS, start=1):
+        domain, created = Domain.objects.update_or_create(
+            code=code,
+            defaults={
+                "name": name,
+                "name_en": name_en,
+                "position": position * 10,
+                "holds_data": holds_data,
+                "central_conversion": central,
+            },
         )
+        if created or not domain.binding_note:
+            domain.binding, domain.binding_latest = binding, None
+            domain.binding_inferred, domain.binding_note = True, note
+            domain.save(update_fields=["binding", "binding_latest", "binding_inferred", "binding_note"])
+        result[code] = domain
     return result
 
 
@@ -268,7 +342,7 @@ def instances_seed(
     municipalities: dict[str, Municipality], systems: dict[str, System]
 ) -> dict[tuple[str, str], SystemInstance]:
     """Who runs what, keyed by (municipality code, system key). Instances are inferred except the
-    infrastructure (five share it, Nørre Rangstrup is to be connected: sourced)."""
+    infrastructure (five share it, Nørre-Rangstrup is to be connected: sourced)."""
     vendor_of = {key: vendor for key, vendor, *_rest in SYSTEMS}
     result = {}
     for code, keys in INVENTORY.items():
@@ -288,8 +362,15 @@ def instances_seed(
     return result
 
 
+#: feeds of the first version of the demo that are no longer held true, removed when re-seeding
+OBSOLETE_INTERFACES: list[tuple[str, str, str]] = [("541", "cpr", "kmd-kontanthjaelp")]
+
+
 def interfaces_seed(instances: dict[tuple[str, str], SystemInstance]) -> list[Interface]:
-    """A few feeds between instances (payroll → finance, CPR → payroll …)."""
+    """A few feeds between instances (payroll → finance, CPR → payroll …). Each feed between two areas makes
+    the receiving area's cutover go live with the sending one's or after it (see ``runbook_instantiate``)."""
+    for code, source, target in OBSOLETE_INTERFACES:
+        Interface.objects.filter(source=instances[code, source], target=instances[code, target]).delete()
     result = []
     for code, source, target, description in INTERFACES:
         interface, _ = Interface.objects.update_or_create(
@@ -337,54 +418,64 @@ def harmonisations_seed(
 # --- Calendar -------------------------------------------------------------------------------------
 
 
-def _last_working_days(year: int, month: int, days: int) -> tuple[dt.date, dt.date]:
-    """The last ``days`` Monday–Friday days of a month (fallback when runbook.calendar is missing)."""
-    d = (dt.date(year + (month == 12), month % 12 + 1, 1)) - dt.timedelta(days=1)
-    found = []
-    while len(found) < days:
-        if d.weekday() < 5:
-            found.append(d)
-        d -= dt.timedelta(days=1)
-    return found[-1], found[0]
+#: KMD's national closure (V): no go-live and no user work
+NATIONAL_CLOSURE = ("KMD's landsdækkende lukkeperiode", dt.date(2006, 12, 22), dt.date(2007, 1, 1))
+#: names of dated freeze windows of the first version of the demo, replaced by calendar rules
+OBSOLETE_WINDOW_NAMES = ["KMD's landsdækkende lukning", "Årsafslutning, økonomi"]
+
+#: name, kind, domain code (None = every area), blocks, extra fields — all national (merger None), all I
+CALENDAR_RULES: list[tuple[str, str, str | None, str, dict[str, int]]] = [
+    ("Fællesferie", RuleKind.SUMMER_HOLIDAY, None, Blocks.WORK, {"week_from": 28, "week_to": 30}),
+    ("Lønkørsel", RuleKind.PAYROLL_RUN, "payroll", Blocks.GO_LIVE, {"days": 5}),
+    *[
+        ("Udbetaling af ydelser", RuleKind.PAYOUT_RUN, code, Blocks.GO_LIVE, {"days": 3})
+        for code in ("sickness_benefit", "pensions", "housing_benefit", "social_assistance")
+    ],
+    ("Årsafslutning, økonomi", RuleKind.YEAR_END, "finance", Blocks.GO_LIVE,
+     {"month_from": 12, "day_from": 1, "month_to": 12, "day_to": 31}),
+]
+_RULE_NOTES = {
+    RuleKind.SUMMER_HOLIDAY: "Industriens fællesferie, uge 28–30: ingen idriftsættelse, uddannelse eller "
+                             "generalprøve, der kræver brugerne.",
+    RuleKind.PAYROLL_RUN: "Fra indberetningsfristen til lønudbetalingen (sidste bankdag i måneden).",
+    RuleKind.PAYOUT_RUN: "Ydelserne udbetales omkring månedsskiftet; systemet sættes ikke i drift i "
+                         "udbetalingskørslen.",
+    RuleKind.YEAR_END: "Årsafslutningen i økonomisystemet.",
+}
 
 
-def _payroll_run_days(year: int) -> list[tuple[dt.date, dt.date]]:
-    try:
-        from runbook.calendar import month_end_freezes
-    except ImportError:  # the calendar module is optional for the seed
-        return [_last_working_days(year, m, 3) for m in range(1, 13)]
-    windows = month_end_freezes(
-        domain="payroll", start=dt.date(year, 1, 1), end=dt.date(year, 12, 31), days=3, label="payroll"
+def freeze_windows_seed(vendors: dict[str, Vendor]) -> list[FreezeWindow]:
+    """KMD's national closure 22 Dec 2006 – 1 Jan 2007 (V), the only dated window: it blocks user work too.
+    The dated payroll-run and year-end windows of the first version of the demo are removed (they are
+    calendar rules now)."""
+    FreezeWindow.objects.filter(domain__code="payroll", name__startswith="Lønkørsel ").delete()
+    FreezeWindow.objects.filter(name__in=OBSOLETE_WINDOW_NAMES).delete()
+    name, start, end = NATIONAL_CLOSURE
+    window, _ = FreezeWindow.objects.update_or_create(
+        name=name,
+        merger=None,
+        defaults={
+            "start": start, "end": end, "vendor": vendors["kmd"], "domain": None, "is_inferred": False,
+            "blocks": Blocks.WORK,
+        },
     )
-    return [(w.start, w.end) for w in windows]
+    return [window]
 
 
-def freeze_windows_seed(merger: Merger, vendors: dict[str, Vendor], domains: dict[str, Domain]) -> list:
-    """KMD's national closure (V), the payroll run days at each month end of 2006 (I) and the finance
-    year-end closing (I)."""
-    rows: list[tuple[str, dt.date, dt.date, dict[str, Any], bool]] = [
-        ("KMD's landsdækkende lukning", dt.date(2006, 12, 22), dt.date(2007, 1, 1),
-         {"vendor": vendors["kmd"], "merger": None}, False),
-    ]
-    for start, end in _payroll_run_days(2006):
-        rows.append((f"Lønkørsel {_MONTHS_DA[start.month - 1]} 2006", start, end,
-                     {"domain": domains["payroll"], "merger": merger}, True))
-    rows.append(("Årsafslutning, økonomi", dt.date(2006, 12, 1), dt.date(2006, 12, 31),
-                 {"domain": domains["finance"], "merger": merger}, True))
+def calendar_rules_seed(domains: dict[str, Domain]) -> list[CalendarRule]:
+    """The recurring national rules (all inferred): the common summer holiday, the payroll run, the benefit
+    payout runs and the finance year-end closing, keyed by name, kind and area."""
     result = []
-    for name, start, end, scope, inferred in rows:
-        window, _ = FreezeWindow.objects.update_or_create(
+    for name, kind, domain, blocks, extra in CALENDAR_RULES:
+        rule, _ = CalendarRule.objects.update_or_create(
             name=name,
-            merger=scope["merger"],
-            defaults={
-                "start": start,
-                "end": end,
-                "vendor": scope.get("vendor"),
-                "domain": scope.get("domain"),
-                "is_inferred": inferred,
-            },
+            kind=kind,
+            domain=domains[domain] if domain else None,
+            vendor=None,
+            merger=None,
+            defaults={"blocks": blocks, "is_inferred": True, "note": _RULE_NOTES[kind], **extra},
         )
-        result.append(window)
+        result.append(rule)
     return result
 
 
@@ -433,7 +524,7 @@ def users_seed(merger: Merger, municipalities: dict[str, Municipality], vendors:
 
 # --- The runbook and its progress on 15 March 2006 ------------------------------------------------
 
-#: key → (status, actual start, actual finish, actor username)
+#: key (template step number) → (status, actual start, actual finish, actor username)
 PROGRESS: dict[str, tuple[str, dt.date | None, dt.date | None, str]] = {
     "1": (StepStatus.DONE, dt.date(2005, 11, 1), dt.date(2005, 11, 7), "bent"),
     "2": (StepStatus.DONE, dt.date(2005, 11, 8), dt.date(2005, 11, 21), "bent"),
@@ -445,7 +536,7 @@ PROGRESS: dict[str, tuple[str, dt.date | None, dt.date | None, str]] = {
     "8": (StepStatus.DONE, dt.date(2006, 1, 16), dt.date(2006, 1, 20), "bent"),
     "9": (StepStatus.DONE, dt.date(2006, 1, 23), dt.date(2006, 2, 17), "bent"),
     "16": (StepStatus.IN_PROGRESS, dt.date(2006, 1, 16), None, "bent"),  # blocked below
-    "10": (StepStatus.IN_PROGRESS, dt.date(2006, 2, 20), None, "bent"),
+    "10": (StepStatus.IN_PROGRESS, dt.date(2006, 2, 20), None, "bent"),  # the committee's decision
     "11": (StepStatus.IN_PROGRESS, dt.date(2006, 2, 20), None, "bent"),
     "12": (StepStatus.IN_PROGRESS, dt.date(2006, 2, 27), None, "bent"),
     "14": (StepStatus.IN_PROGRESS, dt.date(2006, 3, 6), None, "bent"),
@@ -455,6 +546,11 @@ BLOCKED_ON = dt.date(2006, 2, 27)
 BLOCKED_REASON = (
     "Blokeret: fiberforbindelsen mellem Toftlund og Tønder er ikke leveret, og teleleverandøren har endnu "
     "ikke bekræftet en leveringsdato. Domæne, mail og telefoni venter på tilslutningen."
+)
+#: the committee's decision (step 10) is recorded by meeting and agenda item, not signed by the vendor
+COMMITTEE_MEETING = (
+    "Forelægges på sammenlægningsudvalgets møde 28. marts 2006, dagsordenens punkt 7 (antaget). "
+    "Målsystemerne er valgt; budgettet for konverteringerne er sendt med dagsordenen."
 )
 
 
@@ -470,7 +566,7 @@ def runbook_seed(merger: Merger, users: dict, stdout: TextIO | None = None) -> R
     existing = Runbook.objects.filter(merger=merger).first()
     if existing is not None:
         return existing
-    template = template_install()
+    template = template_install()  # version 2
     runbook = runbook_instantiate(merger=merger, template=template, actor=users["bent"])
     Event.objects.filter(merger=merger, verb="runbook_instantiated").update(created_at=_at(dt.date(2005, 11, 1)))
     _progress_load(runbook, users)
@@ -522,21 +618,16 @@ def _progress_load(runbook: Runbook, users: dict) -> None:
              "tjekker igen, når de endelige er udgivet.",
         defaults={"created_at": _at(dt.date(2006, 1, 13), 15)},
     )
-    checkpoint = steps["10"]
-    CheckpointSignoff.objects.get_or_create(
-        step=checkpoint,
-        role=Role.IT_CHIEF,
-        defaults={
-            "user": users["bent"],
-            "decision": SignoffDecision.GO,
-            "comment": "Målsystemerne er valgt; budgettet er forelagt sammenlægningsudvalget.",
-            "signed_at": _at(dt.date(2006, 3, 9), 11),
-        },
+    decision = steps["10"]
+    Comment.objects.get_or_create(
+        step=decision, author=users["bent"], body=COMMITTEE_MEETING,
+        defaults={"created_at": _at(dt.date(2006, 3, 9), 11)},
     )
     Comment.objects.get_or_create(
-        step=checkpoint,
+        step=decision,
         author=users["kmd-raadgiver"],
-        body="KMD skriver under, når udvalget har godkendt udgiften til konverteringen af økonomisystemet.",
+        body="KMD underskriver konverteringsaftalen (trin 15), når udvalget har godkendt udgiften til "
+             "konverteringen af økonomisystemet.",
         defaults={"created_at": _at(dt.date(2006, 3, 10), 10)},
     )
 
@@ -571,6 +662,8 @@ COUNTED: list[tuple[str, str]] = [
     ("harmonisations", "systems.Harmonisation"),
     ("conversions", "systems.Conversion"),
     ("freeze_windows", "runbook.FreezeWindow"),
+    ("calendar_rules", "runbook.CalendarRule"),
+    ("vendor_capacity_periods", "systems.VendorCapacityPeriod"),
     ("templates", "runbook.RunbookTemplate"),
     ("template_steps", "runbook.TemplateStep"),
     ("runbooks", "runbook.Runbook"),
@@ -607,7 +700,8 @@ def seed_demo(stdout: TextIO | None = None) -> dict[str, int]:
     interfaces_seed(instances)
     users = users_seed(merger, municipalities, vendors)
     harmonisations_seed(merger, domains, systems, instances, actor=users["bent"])
-    freeze_windows_seed(merger, vendors, domains)
+    freeze_windows_seed(vendors)
+    calendar_rules_seed(domains)
     template_install()
     runbook_seed(merger, users, stdout=stdout)
     counts = seed_counts()

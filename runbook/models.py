@@ -30,6 +30,38 @@ class Scope(models.TextChoices):
 class DependencyType(models.TextChoices):
     FINISH_TO_START = "FS", _("Finish to start")
     START_TO_START = "SS", _("Start to start")
+    FINISH_TO_FINISH = "FF", _("Finish to finish")
+
+
+class Direction(models.TextChoices):
+    """When a step is planned within its float: as soon or as late as possible (as MS Project)."""
+
+    ASAP = "asap", _("As soon as possible")
+    ALAP = "alap", _("As late as possible")
+
+
+class PlanTag(models.TextChoices):
+    """What the plan check looks for in a step."""
+
+    NONE = "", "—"
+    TRAINING = "training", _("User training")
+    REHEARSAL = "rehearsal", _("Dress rehearsal")
+    FIRST_PAYROLL = "first_payroll", _("First payroll")
+    RECONCILIATION = "reconciliation", _("Reconciliation")
+
+
+class Blocks(models.TextChoices):
+    """What a freeze window or calendar rule blocks."""
+
+    GO_LIVE = "go_live", _("No go-live")
+    WORK = "work", _("No go-live and no user work")
+
+
+class RuleKind(models.TextChoices):
+    SUMMER_HOLIDAY = "summer_holiday", _("Summer holiday")
+    PAYROLL_RUN = "payroll_run", _("Payroll run")
+    PAYOUT_RUN = "payout_run", _("Payout run")
+    YEAR_END = "year_end", _("Year-end closing")
 
 
 class StepStatus(models.TextChoices):
@@ -97,6 +129,16 @@ class TemplateStep(models.Model):
     is_inferred = models.BooleanField(
         _("inferred"), default=False, help_text=_("Domain inference rather than a sourced step.")
     )
+    direction = models.CharField(_("direction"), max_length=4, choices=Direction.choices, default=Direction.ASAP)
+    needs_users = models.BooleanField(
+        _("needs users"), default=False, help_text=_("Training, dress rehearsal, emergency procedures.")
+    )
+    plan_tag = models.CharField(_("plan tag"), max_length=20, choices=PlanTag.choices, default="", blank=True)
+    data_areas_only = models.BooleanField(
+        _("data areas only"),
+        default=False,
+        help_text=_("Instantiate this area step only for areas that hold data and are not converted centrally."),
+    )
 
     class Meta:
         ordering = ["template", "number"]
@@ -120,6 +162,12 @@ class TemplateDependency(models.Model):
         _("type"), max_length=2, choices=DependencyType.choices, default=DependencyType.FINISH_TO_START
     )
     lag_days = models.SmallIntegerField(_("lag (working days)"), default=0)
+    area = models.CharField(
+        _("area"),
+        max_length=30,
+        blank=True,
+        help_text=_("Domain code: restricts the area-scoped side of the dependency to that area."),
+    )
 
     class Meta:
         verbose_name = _("template dependency")
@@ -149,6 +197,7 @@ class Runbook(models.Model):
     scheduled_at = models.DateTimeField(_("last scheduled"), null=True, blank=True)
     schedule_findings = models.JSONField(_("schedule findings"), default=list, blank=True)
     schedule_summary = models.JSONField(_("schedule summary"), default=dict, blank=True)
+    plan_check = models.JSONField(_("plan check"), default=list, blank=True)
 
     class Meta:
         verbose_name = _("runbook")
@@ -231,6 +280,10 @@ class Step(BilingualNameMixin, models.Model):
         "systems.Conversion", on_delete=models.SET_NULL, null=True, blank=True, related_name="steps"
     )
     post_merger = models.BooleanField(_("after the legal date"), default=False)
+    direction = models.CharField(_("direction"), max_length=4, choices=Direction.choices, default=Direction.ASAP)
+    needs_users = models.BooleanField(_("needs users"), default=False)
+    plan_tag = models.CharField(_("plan tag"), max_length=20, choices=PlanTag.choices, default="", blank=True)
+    target_date = models.DateField(_("target go-live"), null=True, blank=True)
     deadline = models.DateField(_("own deadline"), null=True, blank=True)
     not_before = models.DateField(_("not before"), null=True, blank=True)
     # what happened
@@ -252,6 +305,7 @@ class Step(BilingualNameMixin, models.Model):
     )
     at_risk = models.BooleanField(_("at risk"), default=False)
     risk_reasons = models.JSONField(_("risk reasons"), default=list, blank=True)
+    placement = models.JSONField(_("placement"), default=list, blank=True)
     version = models.PositiveIntegerField(default=1, editable=False)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -407,7 +461,8 @@ class Event(models.Model):
 
 
 class FreezeWindow(models.Model):
-    """Days on which no cutover may go live: nationally, per vendor, per domain, or for one merger."""
+    """Dated days on which no cutover may go live (``blocks`` go_live), or on which no user work may happen
+    either (``blocks`` work): nationally, per vendor, per domain, or for one merger."""
 
     name = models.CharField(_("name"), max_length=100)
     start = models.DateField(_("first day"))
@@ -418,6 +473,7 @@ class FreezeWindow(models.Model):
         "municipalities.Merger", on_delete=models.CASCADE, null=True, blank=True, related_name="freeze_windows"
     )
     is_inferred = models.BooleanField(_("inferred"), default=False)
+    blocks = models.CharField(_("blocks"), max_length=8, choices=Blocks.choices, default=Blocks.GO_LIVE)
 
     class Meta:
         ordering = ["start", "name"]
@@ -429,6 +485,52 @@ class FreezeWindow(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name} ({self.start} – {self.end})"
+
+
+class CalendarRule(models.Model):
+    """A recurring calendar rule, expanded into freeze windows for every year a plan spans.
+
+    ``summer_holiday``: ISO weeks ``week_from``–``week_to`` (fællesferie); ``payroll_run`` / ``payout_run``:
+    the last ``days`` working days of each month, through pay day; ``year_end``: from ``month_from``/``day_from``
+    to ``month_to``/``day_to`` (e.g. 1 Dec – 31 Dec). Applies to a domain, a vendor and a merger when set
+    (None = all).
+    """
+
+    name = models.CharField(_("name"), max_length=100)
+    kind = models.CharField(_("kind"), max_length=20, choices=RuleKind.choices)
+    blocks = models.CharField(_("blocks"), max_length=8, choices=Blocks.choices, default=Blocks.GO_LIVE)
+    domain = models.ForeignKey(
+        "systems.Domain", on_delete=models.CASCADE, null=True, blank=True, related_name="+", verbose_name=_("domain")
+    )
+    vendor = models.ForeignKey(
+        "systems.Vendor", on_delete=models.CASCADE, null=True, blank=True, related_name="+", verbose_name=_("vendor")
+    )
+    merger = models.ForeignKey(
+        "municipalities.Merger",
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="calendar_rules",
+        verbose_name=_("merger"),
+    )
+    days = models.PositiveSmallIntegerField(_("working days"), default=3)
+    week_from = models.PositiveSmallIntegerField(_("from ISO week"), null=True, blank=True)
+    week_to = models.PositiveSmallIntegerField(_("to ISO week"), null=True, blank=True)
+    month_from = models.PositiveSmallIntegerField(_("from month"), null=True, blank=True)
+    day_from = models.PositiveSmallIntegerField(_("from day"), null=True, blank=True)
+    month_to = models.PositiveSmallIntegerField(_("to month"), null=True, blank=True)
+    day_to = models.PositiveSmallIntegerField(_("to day"), null=True, blank=True)
+    is_inferred = models.BooleanField(_("inferred"), default=True)
+    is_active = models.BooleanField(_("active"), default=True)
+    note = models.TextField(_("note"), blank=True)
+
+    class Meta:
+        ordering = ["kind", "name"]
+        verbose_name = _("calendar rule")
+        verbose_name_plural = _("calendar rules")
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.get_kind_display()})"
 
 
 class Baseline(models.Model):

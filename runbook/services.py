@@ -52,13 +52,58 @@ def _conversion_key(c: Conversion) -> str:
     return f"{c.harmonisation.domain.code}-{c.source_instance.municipality.code}"
 
 
+def _is_data_area(domain) -> bool:
+    """An area with conversions of its own: it holds data and is not converted centrally (as CPR is)."""
+    return domain.holds_data and not domain.central_conversion
+
+
+def _area_step_names(ts, h: Harmonisation) -> tuple[str, str, str]:
+    """Danish name, English name and description of an area-scoped copy of ``ts``.
+
+    The cutover of a centrally converted area (CPR) is no conversion of its own: locally its interfaces
+    are re-pointed to the new municipality code.
+    """
+    domain = h.domain
+    name_en_area = domain.name_en or domain.name
+    if ts.kind == StepKind.CUTOVER and domain.central_conversion:
+        return (
+            f"Peg snitfladerne om: {domain.name}",
+            f"Re-point the interfaces: {name_en_area}",
+            "Konverteres centralt; lokalt peges snitfladerne om til den nye kommunekode.",
+        )
+    return f"{ts.name}: {domain.name}", f"{ts.name_en or ts.name}: {name_en_area}", ts.description
+
+
+def _interface_area_pairs(merger: Merger) -> list[tuple[str, str]]:
+    """(source area, target area) of every recorded interface between two of the merger's members'
+    instances whose systems lie in different areas, deduplicated, in a stable order."""
+    from systems.models import Interface
+
+    members = list(merger.members.values_list("pk", flat=True))
+    rows = (
+        Interface.objects.filter(source__municipality__in=members, target__municipality__in=members)
+        .values_list("source__system__domain__code", "target__system__domain__code")
+        .order_by("pk")
+    )
+    pairs: list[tuple[str, str]] = []
+    for source, target in rows:
+        if source != target and (source, target) not in pairs:
+            pairs.append((source, target))
+    return pairs
+
+
 @transaction.atomic
 def runbook_instantiate(*, merger: Merger, template: RunbookTemplate, actor=None) -> Runbook:
     """Create the merger's runbook from a drejebog template and the harmonisation decisions.
 
-    Template steps scoped "merger" become one step; "area" steps one per harmonisation (domain);
-    "conversion" steps one per conversion. Template dependencies are wired between the copies: within the
-    same area or conversion where both sides have one, fanned out or in where scopes differ.
+    Template steps scoped "merger" become one step; "area" steps one per harmonisation (domain), or only
+    per area that holds data and is not converted centrally when the template step says
+    ``data_areas_only``; "conversion" steps one per conversion. Direction, ``needs_users`` and the plan tag
+    are copied. Template dependencies (type and lag kept) are wired between the copies: within the same
+    area or conversion where both sides have one, fanned out or in where scopes differ; a dependency with
+    an ``area`` takes only that area's copies of its area-bound side. Finally every recorded interface
+    between two members' instances in different areas A → B makes B's cutover finish no earlier than A's
+    (finish-to-finish, lag 0): a system that feeds on another goes live with it or after it.
     """
     if Runbook.objects.filter(merger=merger).exists():
         raise ApplicationError(_("This merger already has a runbook."), field="merger")
@@ -76,9 +121,10 @@ def runbook_instantiate(*, merger: Merger, template: RunbookTemplate, actor=None
         Membership.objects.filter(merger=merger, role=Role.IT_CHIEF).order_by("pk").values_list("user_id", flat=True)
     ).first()
     template_steps = list(template.steps.select_related("phase").order_by("number"))
+    domain_code = {h.pk: h.domain.code for h in harmonisations}
 
     new_steps: list[Step] = []
-    # (template step id) -> list of (area harmonisation id | conversion id | None, Step)
+    # (template step id) -> list of (scope, harmonisation id | conversion | None, Step)
     copies: dict[int, list[tuple[str, object, Step]]] = defaultdict(list)
     sequence = 0
     for ts in template_steps:
@@ -90,22 +136,31 @@ def runbook_instantiate(*, merger: Merger, template: RunbookTemplate, actor=None
             "duration_days": ts.duration_days,
             "responsible_role": ts.responsible_role,
             "post_merger": ts.post_merger,
-            "description": ts.description,
+            "direction": ts.direction,
+            "needs_users": ts.needs_users,
+            "plan_tag": ts.plan_tag,
             "owner_id": chief if ts.responsible_role == Role.IT_CHIEF else None,
         }
         if ts.scope == Scope.MERGER:
             sequence += 1
-            step = Step(key=str(ts.number), sequence=sequence, name=ts.name, name_en=ts.name_en, **base)
+            step = Step(
+                key=str(ts.number), sequence=sequence, name=ts.name, name_en=ts.name_en,
+                description=ts.description, **base,
+            )
             copies[ts.pk].append(("merger", None, step))
             new_steps.append(step)
         elif ts.scope == Scope.AREA:
             for h in harmonisations:
+                if ts.data_areas_only and not _is_data_area(h.domain):
+                    continue
                 sequence += 1
+                name, name_en, description = _area_step_names(ts, h)
                 step = Step(
                     key=f"{ts.number}-{_area_key(h)}",
                     sequence=sequence,
-                    name=f"{ts.name}: {h.domain.name}",
-                    name_en=f"{ts.name_en or ts.name}: {h.domain.name_en or h.domain.name}",
+                    name=name,
+                    name_en=name_en,
+                    description=description,
                     domain=h.domain,
                     harmonisation=h,
                     assignee_vendor=h.target_system.vendor,
@@ -115,14 +170,17 @@ def runbook_instantiate(*, merger: Merger, template: RunbookTemplate, actor=None
                 new_steps.append(step)
         else:
             for c in conversions:
-                sequence += 1
                 h = c.harmonisation
+                if ts.data_areas_only and not _is_data_area(h.domain):
+                    continue
+                sequence += 1
                 label = f"{c.source_instance.municipality.name} → {h.target_system.name}"
                 step = Step(
                     key=f"{ts.number}-{_conversion_key(c)}",
                     sequence=sequence,
                     name=f"{ts.name}: {label}",
                     name_en=f"{ts.name_en or ts.name}: {label}",
+                    description=ts.description,
                     domain=h.domain,
                     harmonisation=h,
                     conversion=c,
@@ -144,10 +202,15 @@ def runbook_instantiate(*, merger: Merger, template: RunbookTemplate, actor=None
     deps: list[Dependency] = []
     for td in TemplateDependency.objects.filter(successor__template=template).order_by("pk"):
         for p_scope, p_ref, p_step in copies[td.predecessor_id]:
+            p_area = area_of(p_scope, p_ref)
+            if td.area and p_area is not None and domain_code[p_area] != td.area:
+                continue
             for s_scope, s_ref, s_step in copies[td.successor_id]:
                 if p_scope == s_scope == "conversion" and p_ref.pk != s_ref.pk:
                     continue
-                p_area, s_area = area_of(p_scope, p_ref), area_of(s_scope, s_ref)
+                s_area = area_of(s_scope, s_ref)
+                if td.area and s_area is not None and domain_code[s_area] != td.area:
+                    continue
                 if p_area is not None and s_area is not None and p_area != s_area:
                     continue
                 deps.append(
@@ -155,6 +218,24 @@ def runbook_instantiate(*, merger: Merger, template: RunbookTemplate, actor=None
                         runbook=runbook, predecessor=p_step, successor=s_step, type=td.type, lag_days=td.lag_days
                     )
                 )
+
+    # interfaces: the receiving area's cutover finishes with or after the sending area's
+    edges: dict[int, list[int]] = defaultdict(list)
+    for d in deps:
+        edges[d.predecessor.pk].append(d.successor.pk)
+    cutovers = {
+        s.domain.code: s for s in new_steps if s.kind == StepKind.CUTOVER and s.domain is not None
+    }
+    for source, target in _interface_area_pairs(merger):
+        pred, succ = cutovers.get(source), cutovers.get(target)
+        if pred is None or succ is None or succ.pk in edges[pred.pk] or _find_path(edges, succ.pk, pred.pk):
+            continue  # an area without a cutover, or the reverse feed is wired already (no cycles)
+        deps.append(
+            Dependency(
+                runbook=runbook, predecessor=pred, successor=succ, type=DependencyType.FINISH_TO_FINISH, lag_days=0
+            )
+        )
+        edges[pred.pk].append(succ.pk)
     Dependency.objects.bulk_create(deps, batch_size=1000)
     event_record(
         actor=actor,
@@ -390,7 +471,58 @@ def step_transition(
 
 
 PLAN_FIELDS = ("name", "name_en", "description", "duration_days", "owner", "assignee_municipality",
-               "assignee_vendor", "post_merger", "deadline", "not_before", "wave")
+               "assignee_vendor", "post_merger", "deadline", "not_before", "wave", "direction", "needs_users",
+               "plan_tag", "target_date")
+
+
+def go_live_window_of(step: Step, merger: Merger):
+    """The window [gate, deadline] a cutover may go live in under the merger's current dispensation state
+    (scenario "actual") and its area's binding."""
+    from municipalities.selectors import _calendar
+
+    from .scheduling import Scenario, go_live_window
+
+    domain = step.domain
+    gate, deadline = go_live_window(
+        binding=domain.binding if domain is not None else None,
+        scenario=Scenario.ACTUAL,
+        legal_date=merger.legal_date,
+        dispensation_date=merger.dispensation_date,
+        dispensation_granted=merger.dispensation_granted,
+        status_date=today(),
+        latest=domain.binding_latest if domain is not None else None,
+    )
+    # in working days: the first working day on or after each end (the legal date's is its first working day)
+    last = deadline or gate
+    cal = _calendar(min(gate, last).year - 1, max(gate, last).year + 1)
+    return cal.next_working_day(gate), (cal.next_working_day(deadline) if deadline else None)
+
+
+def _target_date_check(step: Step, target) -> None:
+    """A target go-live belongs to a cutover and lies in its go-live window."""
+    if target is None:
+        return
+    if step.kind != StepKind.CUTOVER:
+        raise ApplicationError(_("Only a cutover has a target go-live."), field="target_date")
+    from django.utils.formats import date_format
+
+    from systems.models import LegalBinding
+
+    merger = Merger.objects.get(pk=step.runbook.merger_id)
+    gate, deadline = go_live_window_of(step, merger)
+    if target < gate or (deadline is not None and target > deadline):
+        binding = str(LegalBinding(step.domain.binding if step.domain is not None else "dispensation").label).lower()
+        if deadline is None:
+            raise ApplicationError(
+                _("The target must lie on or after %(start)s (the area's binding: %(binding)s).")
+                % {"start": date_format(gate, "j. F Y"), "binding": binding},
+                field="target_date",
+            )
+        raise ApplicationError(
+            _("The target must lie in the window %(start)s – %(end)s (the area's binding: %(binding)s).")
+            % {"start": date_format(gate, "j. F Y"), "end": date_format(deadline, "j. F Y"), "binding": binding},
+            field="target_date",
+        )
 
 
 @transaction.atomic
@@ -408,6 +540,10 @@ def step_update(*, step: Step, actor, data: dict, expected_version: int | None =
     before = snapshot(step, data)
     for name, value in data.items():
         setattr(step, name, value)
+    if step.plan_tag is None:
+        step.plan_tag = ""
+    if "target_date" in data and data["target_date"] != before["target_date"]:
+        _target_date_check(step, data["target_date"])
     if step.kind == StepKind.MILESTONE and step.duration_days != 0:
         raise ApplicationError(_("A milestone takes no time: its duration is 0."), field="duration_days")
     from django.core.exceptions import ValidationError
@@ -488,3 +624,125 @@ def steps_for_user(user, merger: Merger):
     if access.vendor_ids:
         cond |= Q(assignee_vendor__in=access.vendor_ids)
     return Step.objects.filter(runbook__merger=merger).filter(cond)
+
+
+# --- Freeze windows and calendar rules --------------------------------------------------------------
+
+FREEZE_FIELDS = ("name", "start", "end", "vendor", "domain", "merger", "is_inferred", "blocks")
+RULE_FIELDS = ("name", "kind", "blocks", "domain", "vendor", "merger", "days", "week_from", "week_to", "month_from",
+               "day_from", "month_to", "day_to", "is_inferred", "is_active", "note")
+
+
+def calendar_may_change(actor, merger_id: int | None) -> bool:
+    """A merger's own windows and rules are its IT chief's; national ones (merger None) are staff's."""
+    if actor is None:
+        return True
+    if merger_id is None:
+        return bool(getattr(actor, "is_staff", False) or getattr(actor, "is_superuser", False))
+    return merger_access(actor, merger_id).allows(Action.EDIT_PLAN)
+
+
+def _calendar_require(actor, merger_id: int | None) -> None:
+    if not calendar_may_change(actor, merger_id):
+        if merger_id is None:
+            raise PermissionDeniedError(_("Only staff may change the national calendar."))
+        raise PermissionDeniedError(_("Only the IT chief may change the plan."))
+
+
+def _calendar_replan(merger_ids) -> None:
+    """Replan the mergers a window or rule concerns (None: every merger with a runbook)."""
+    ids: set[int] = set()
+    for merger_id in merger_ids:
+        if merger_id is None:
+            ids |= set(Runbook.objects.values_list("merger_id", flat=True))
+        else:
+            ids.add(merger_id)
+    for merger_id in sorted(ids):
+        plan_changed(merger_id)
+
+
+def calendar_rule_check(rule) -> None:
+    from .models import RuleKind
+
+    if rule.kind == RuleKind.SUMMER_HOLIDAY:
+        for name in ("week_from", "week_to"):
+            value = getattr(rule, name)
+            if value is None or not 1 <= value <= 53:
+                raise ApplicationError(_("Give an ISO week from 1 to 53."), field=name)
+        if rule.week_to < rule.week_from:
+            raise ApplicationError(_("The last week cannot come before the first week."), field="week_to")
+    elif rule.kind in (RuleKind.PAYROLL_RUN, RuleKind.PAYOUT_RUN):
+        if not rule.days or not 1 <= rule.days <= 20:
+            raise ApplicationError(_("Give a number of working days from 1 to 20."), field="days")
+    elif rule.kind == RuleKind.YEAR_END:
+        import datetime as dt
+
+        for month, day in (("month_from", "day_from"), ("month_to", "day_to")):
+            m, d = getattr(rule, month), getattr(rule, day)
+            if m is None or not 1 <= m <= 12:
+                raise ApplicationError(_("Give a month from 1 to 12."), field=month)
+            try:
+                dt.date(2008, m, d or 0)  # a leap year: 29 February is a day
+            except (TypeError, ValueError):
+                raise ApplicationError(_("Give a day that exists in that month."), field=day) from None
+
+
+def _calendar_clean(obj) -> None:
+    from django.core.exceptions import ValidationError
+
+    from .models import CalendarRule
+
+    if isinstance(obj, CalendarRule):
+        calendar_rule_check(obj)
+    elif obj.start and obj.end and obj.end < obj.start:
+        raise ApplicationError(_("The last day cannot come before the first day."), field="end")
+    try:
+        obj.full_clean(validate_unique=False)
+    except ValidationError as exc:
+        first_field, messages = next(iter(exc.message_dict.items()))
+        raise ApplicationError(messages[0], field=first_field) from exc
+
+
+@transaction.atomic
+def calendar_entry_save(*, model, obj=None, actor, data: dict):
+    """Create (``obj`` None) or change a freeze window or calendar rule (``model`` FreezeWindow or
+    CalendarRule). A merger's own: its IT chief; national: staff. Recorded; the mergers it concerns are
+    replanned after commit."""
+    from .models import CalendarRule
+
+    fields = RULE_FIELDS if model is CalendarRule else FREEZE_FIELDS
+    unknown = set(data) - set(fields)
+    if unknown:
+        raise ApplicationError(_("Unknown field."), field=sorted(unknown)[0])
+    creating = obj is None
+    obj = model() if creating else model.objects.select_for_update().get(pk=obj.pk)
+    old_merger = None if creating else obj.merger_id
+    if not creating:
+        _calendar_require(actor, old_merger)
+    before = {} if creating else snapshot(obj, fields)
+    for name, value in data.items():
+        setattr(obj, name, value)
+    if getattr(obj, "note", "") is None:
+        obj.note = ""
+    _calendar_require(actor, obj.merger_id)
+    _calendar_clean(obj)
+    changes = diff(before, snapshot(obj, fields))
+    if not changes:
+        return obj
+    obj.save()
+    verb = f"{model._meta.model_name}_{'added' if creating else 'changed'}"
+    event_record(actor=actor, verb=verb, obj=obj, merger_id=obj.merger_id, changes=changes)
+    _calendar_replan({obj.merger_id} if creating or old_merger == obj.merger_id else {obj.merger_id, old_merger})
+    return obj
+
+
+@transaction.atomic
+def calendar_entry_delete(*, obj, actor) -> None:
+    """Remove a freeze window or calendar rule (same rights as changing it)."""
+    obj = type(obj).objects.select_for_update().get(pk=obj.pk)
+    _calendar_require(actor, obj.merger_id)
+    event_record(actor=actor, verb=f"{obj._meta.model_name}_removed", obj=obj, merger_id=obj.merger_id,
+                 message=str(obj))
+    merger_id = obj.merger_id
+    obj.delete()
+    _calendar_replan({merger_id})

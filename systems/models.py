@@ -19,6 +19,9 @@ class Vendor(models.Model):
         blank=True,
         help_text=_("At most this many go-lives per week across every merger; empty means unlimited."),
     )
+    capacity_inferred = models.BooleanField(
+        _("capacity inferred"), default=True, help_text=_("The weekly capacity is an assumption, not a source.")
+    )
     is_inferred = models.BooleanField(_("inferred"), default=False)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -37,13 +40,45 @@ class Vendor(models.Model):
         return self.name
 
 
+class LegalBinding(models.TextChoices):
+    """How an area's go-live is bound to the legal date of the merger (see docs/planning-rules.md)."""
+
+    LEGAL_DATE = "legal_date", _("Bound to the legal date")
+    DISPENSATION = "dispensation", _("Legal date unless dispensation")
+    FREE = "free", _("Free (any date up to the legal date)")
+    MAY_FOLLOW = "may_follow", _("May follow after the legal date")
+
+
 class Domain(BilingualNameMixin, models.Model):
-    """A functional area of municipal IT: payroll, finance, ESDH, sickness benefit, infrastructure …"""
+    """A functional area of municipal IT: payroll, finance, ESDH, sickness benefit, infrastructure …
+
+    ``binding`` says how its go-live relates to the legal date; ``holds_data`` and ``central_conversion``
+    decide whether its instances get conversions (tables, trial conversion) of their own.
+    """
 
     code = models.SlugField(_("code"), max_length=30, unique=True)
     name = models.CharField(_("name (Danish)"), max_length=100)
     name_en = models.CharField(_("name (English)"), max_length=100, blank=True)
     position = models.PositiveSmallIntegerField(_("position"), default=0)
+    binding = models.CharField(
+        _("legal binding"), max_length=12, choices=LegalBinding.choices, default=LegalBinding.DISPENSATION
+    )
+    binding_latest = models.DateField(
+        _("latest go-live"),
+        null=True,
+        blank=True,
+        help_text=_("For areas that may follow: the latest go-live allowed after the legal date."),
+    )
+    binding_inferred = models.BooleanField(_("binding inferred"), default=True)
+    binding_note = models.TextField(_("binding note"), blank=True, help_text=_("What the binding rests on."))
+    holds_data = models.BooleanField(
+        _("holds data"), default=True, help_text=_("Only areas that hold data get conversion tables.")
+    )
+    central_conversion = models.BooleanField(
+        _("converted centrally"),
+        default=False,
+        help_text=_("Converted centrally (e.g. CPR); locally only the interfaces are re-pointed."),
+    )
 
     class Meta:
         ordering = ["position", "code"]
@@ -52,6 +87,30 @@ class Domain(BilingualNameMixin, models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+class VendorCapacityPeriod(models.Model):
+    """A period in which a vendor manages a different number of go-lives per ISO week (e.g. the summer)."""
+
+    vendor = models.ForeignKey(
+        Vendor, on_delete=models.CASCADE, related_name="capacity_periods", verbose_name=_("vendor")
+    )
+    start = models.DateField(_("first day"))
+    end = models.DateField(_("last day"))
+    capacity = models.PositiveSmallIntegerField(_("cutovers per week"))
+    note = models.CharField(_("note"), max_length=200, blank=True)
+    is_inferred = models.BooleanField(_("inferred"), default=True)
+
+    class Meta:
+        ordering = ["vendor", "start"]
+        verbose_name = _("vendor capacity period")
+        verbose_name_plural = _("vendor capacity periods")
+        constraints = [
+            models.CheckConstraint(condition=Q(end__gte=models.F("start")), name="capacity_period_end_not_before_start"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.vendor}: {self.capacity} ({self.start} – {self.end})"
 
 
 class System(models.Model):
@@ -138,8 +197,9 @@ class Strategy(models.TextChoices):
 class Harmonisation(models.Model):
     """The decision for a merger and a domain: which system survives, and how.
 
-    Every instance in the domain that does not survive becomes a Conversion into the target system;
-    the conversions are derived by ``systems.services.harmonisation_apply``, never typed by hand.
+    In an area that holds data and is not converted centrally, every instance in the domain becomes a
+    Conversion into the target system — the surviving one too, since its records move from the old
+    municipality code to the new one; the conversions are derived by ``systems.services.harmonisation_apply``, never typed by hand.
     """
 
     merger = models.ForeignKey(
@@ -187,7 +247,7 @@ class ConversionStatus(models.TextChoices):
 
 
 class Conversion(models.Model):
-    """A non-surviving system instance whose data moves into the harmonisation's target system."""
+    """A system instance whose data moves into the harmonisation's target system under the new code."""
 
     harmonisation = models.ForeignKey(
         Harmonisation, on_delete=models.CASCADE, related_name="conversions", verbose_name=_("harmonisation")

@@ -1,5 +1,7 @@
 """Factories for tests. ``merger_with_runbook`` builds a small but complete merger: members, vendors,
-domains, systems, instances, harmonisations, conversions, a template and its runbook."""
+domains, systems, instances, harmonisations, conversions, a template and its runbook. Conversions follow
+``systems.services.harmonisation_apply``: every member's instance in an area that holds data (the
+surviving one included), none in areas without data or converted centrally."""
 from __future__ import annotations
 
 import datetime as dt
@@ -83,6 +85,8 @@ class DomainFactory(factory.django.DjangoModelFactory):
     code = factory.Sequence(lambda n: f"domain{n}")
     name = factory.LazyAttribute(lambda o: o.code.title())
     name_en = factory.LazyAttribute(lambda o: o.code.title())
+    holds_data = True
+    central_conversion = False
 
 
 class SystemFactory(factory.django.DjangoModelFactory):
@@ -126,9 +130,35 @@ def small_template(name: str = "Testdrejebog") -> RunbookTemplate:
     return template
 
 
+def template_from(
+    steps: list[tuple[int, str, str, int, str]],
+    deps: list[tuple[int, int] | tuple[int, int, str]],
+    *,
+    name: str = "Skabelon",
+    fields: dict[int, dict] | None = None,
+) -> RunbookTemplate:
+    """A template from (number, name, kind, days, scope) rows and (predecessor, successor[, area]) links;
+    ``fields`` adds TemplateStep fields per number (direction, needs_users, plan_tag, data_areas_only …)."""
+    template = RunbookTemplate.objects.create(name=name, version=1)
+    phase = Phase.objects.create(template=template, number=1, name="Fase", name_en="Phase")
+    created = {
+        number: TemplateStep.objects.create(
+            template=template, phase=phase, number=number, name=name_da, name_en=name_da, kind=kind,
+            duration_days=days, scope=scope, responsible_role=Role.IT_CHIEF, **(fields or {}).get(number, {}),
+        )
+        for number, name_da, kind, days, scope in steps
+    }
+    for pred, succ, *area in deps:
+        TemplateDependency.objects.create(
+            predecessor=created[pred], successor=created[succ], area=area[0] if area else ""
+        )
+    return template
+
+
 def merger_with_runbook(*, municipalities: int = 3, domains: int = 2, chief=None, instantiate: bool = True):
-    """A merger of ``municipalities`` members, each running one KMD system per domain; harmonised to keep
-    the first member's instance. Returns the merger (with ``.runbook`` when instantiated)."""
+    """A merger of ``municipalities`` members, each running one KMD system per domain (``area0``, ``area1``
+    …, all holding data); harmonised to keep the first member's instance, so every member's instance is
+    converted. Returns the merger (with ``.runbook`` when instantiated)."""
     from runbook.services import runbook_instantiate
     from systems.services import harmonisation_apply
 

@@ -6,7 +6,7 @@ from django.db import IntegrityError, transaction
 
 from municipalities.models import Membership, Merger, Municipality, Role
 from runbook.models import CheckpointSignoff, Dependency, FreezeWindow, Step, StepStatus
-from systems.models import Harmonisation, Interface, Strategy, Vendor
+from systems.models import Harmonisation, Interface, Strategy, Vendor, VendorCapacityPeriod
 from tests.factories import (
     MergerFactory,
     MunicipalityFactory,
@@ -62,6 +62,18 @@ def test_vendor_capacity_positive_and_interface_not_to_itself():
     assert rejected(lambda: Vendor.objects.create(code="x", name="X", weekly_cutover_capacity=0))
     instance = SystemInstanceFactory()
     assert rejected(lambda: Interface.objects.create(source=instance, target=instance))
+
+
+def test_vendor_capacity_period_ends_after_it_starts():
+    vendor = Vendor.objects.create(code="kmd", name="KMD", weekly_cutover_capacity=20)
+    assert rejected(
+        lambda: VendorCapacityPeriod.objects.create(
+            vendor=vendor, start=dt.date(2006, 8, 13), end=dt.date(2006, 6, 19), capacity=10
+        )
+    )
+    # one day, and a capacity of 0 (no go-lives that week), are allowed
+    VendorCapacityPeriod.objects.create(vendor=vendor, start=dt.date(2006, 7, 3), end=dt.date(2006, 7, 3), capacity=0)
+    assert list(vendor.capacity_periods.values_list("capacity", flat=True)) == [0]
 
 
 def test_harmonisation_one_per_domain_and_keep_names_survivor():

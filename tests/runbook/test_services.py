@@ -5,7 +5,18 @@ import pytest
 
 from mergeplan.exceptions import ApplicationError, ConflictError, PermissionDeniedError
 from municipalities.models import Role
-from runbook.models import CheckpointSignoff, Dependency, Event, Step, StepKind, StepStatus
+from runbook.models import (
+    CheckpointSignoff,
+    Dependency,
+    DependencyType,
+    Direction,
+    Event,
+    PlanTag,
+    Scope,
+    Step,
+    StepKind,
+    StepStatus,
+)
 from runbook.services import (
     checkpoint_sign,
     comment_add,
@@ -14,8 +25,20 @@ from runbook.services import (
     step_transition,
     step_update,
 )
-from systems.models import Conversion
-from tests.factories import MembershipFactory, UserFactory, merger_with_runbook, small_template
+from systems.models import Conversion, Domain, Harmonisation, Interface, Strategy
+from tests.factories import (
+    DomainFactory,
+    MembershipFactory,
+    MergerFactory,
+    MunicipalityFactory,
+    SystemFactory,
+    SystemInstanceFactory,
+    UserFactory,
+    VendorFactory,
+    merger_with_runbook,
+    small_template,
+    template_from,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -38,12 +61,12 @@ def steps(merger, **filters):
 
 
 def test_instantiate_creates_steps_per_scope(merger):
-    # given 3 members × 2 domains, keeping the first member's instance: 2 conversions per domain
-    assert Conversion.objects.filter(harmonisation__merger=merger).count() == 4
-    # then: 3 merger-scope steps, 2 × 2 area steps, 4 conversion steps
+    # given 3 members × 2 domains: every member's instance is converted, the survivor's too (6)
+    assert Conversion.objects.filter(harmonisation__merger=merger).count() == 6
+    # then: 3 merger-scope steps, 2 × 2 area steps, 6 conversion steps
     assert steps(merger, template_step__scope="merger").count() == 3
     assert steps(merger, template_step__scope="area").count() == 4
-    assert steps(merger, template_step__scope="conversion").count() == 4
+    assert steps(merger, template_step__scope="conversion").count() == 6
     for conversion in Conversion.objects.filter(harmonisation__merger=merger):
         assert steps(merger, conversion=conversion).count() == 1
     cutovers = steps(merger, kind=StepKind.CUTOVER)
@@ -55,12 +78,134 @@ def test_instantiate_creates_steps_per_scope(merger):
 def test_instantiate_wires_dependencies_inside_the_runbook(merger):
     deps = Dependency.objects.filter(runbook=merger.runbook).select_related("predecessor", "successor")
     assert deps and all(d.predecessor.runbook_id == d.successor.runbook_id == merger.runbook.pk for d in deps)
-    # 1→2: fan out to each area (2); 2→3: each conversion after its own area (4); 3→4: fan in (4);
+    # 1→2: fan out to each area (2); 2→3: each conversion after its own area (6); 3→4: fan in (6);
     # 4→5: fan out (2); 5→6: fan in (2)
-    assert deps.count() == 2 + 4 + 4 + 2 + 2
+    assert deps.count() == 2 + 6 + 6 + 2 + 2
     for conv_step in steps(merger, template_step__scope="conversion"):
         (pred,) = [d.predecessor for d in deps if d.successor_id == conv_step.pk]
         assert pred.harmonisation_id == conv_step.harmonisation_id
+
+
+# a template with the v2 features: area-restricted dependencies, data-areas-only steps, copied fields
+AREA, MERGER, CONV = Scope.AREA, Scope.MERGER, Scope.CONVERSION
+RICH_STEPS = [
+    (1, "Forbered", StepKind.TASK, 2, MERGER),
+    (2, "Konvertér", StepKind.TASK, 2, CONV),
+    (3, "Prøvekonvertér", StepKind.TASK, 2, AREA),
+    (4, "Kør parallelt", StepKind.TASK, 2, MERGER),
+    (5, "Hold generalprøve", StepKind.CHECKPOINT, 2, AREA),
+    (6, "Uddan brugerne", StepKind.TASK, 2, AREA),
+    (7, "Omlæg systemet", StepKind.CUTOVER, 1, AREA),
+    (8, "Første lønudbetaling", StepKind.MILESTONE, 0, MERGER),
+]
+RICH_DEPS = [
+    (1, 2), (2, 3), (1, 3), (3, 4, "pay"), (3, 5), (4, 5, "pay"), (5, 6), (5, 7), (6, 7), (7, 8, "pay"),
+    (1, 4, "pay"),  # neither side is area-scoped: the restriction is ignored
+]
+RICH_FIELDS = {
+    3: {"data_areas_only": True, "direction": Direction.ALAP},
+    5: {"direction": Direction.ALAP, "needs_users": True, "plan_tag": PlanTag.REHEARSAL},
+    6: {"direction": Direction.ALAP, "needs_users": True, "plan_tag": PlanTag.TRAINING},
+    8: {"plan_tag": PlanTag.FIRST_PAYROLL},
+}
+
+
+@pytest.fixture
+def rich():
+    """Two members, areas pay, fin (data), net (no data) and cpr (central); interfaces pay → fin (twice,
+    from both members), cpr → pay, fin → pay (a reverse feed: would close a cycle), net → net-less none."""
+    a, b = MunicipalityFactory(code="801"), MunicipalityFactory(code="802")
+    outsider = MunicipalityFactory(code="803")
+    merger = MergerFactory(members=[a, b])
+    kmd = VendorFactory(code="kmd", name="KMD")
+    areas = {
+        "pay": DomainFactory(code="pay", position=1),
+        "fin": DomainFactory(code="fin", position=2),
+        "net": DomainFactory(code="net", position=3, holds_data=False),
+        "cpr": DomainFactory(code="cpr", name="CPR-snitflade", position=4, central_conversion=True),
+    }
+    from systems.services import harmonisation_apply
+
+    inst = {}
+    for code, domain in areas.items():
+        system = SystemFactory(vendor=kmd, domain=domain, name=f"KMD {code}")
+        for m in (a, b, outsider):
+            inst[code, m.code] = SystemInstanceFactory(municipality=m, system=system)
+        h = Harmonisation.objects.create(
+            merger=merger, domain=domain, target_system=system, strategy=Strategy.KEEP,
+            surviving_instance=inst[code, "801"],
+        )
+        harmonisation_apply(harmonisation=h)
+    Interface.objects.create(source=inst["pay", "801"], target=inst["fin", "801"])
+    Interface.objects.create(source=inst["pay", "802"], target=inst["fin", "802"])
+    Interface.objects.create(source=inst["cpr", "801"], target=inst["pay", "801"])
+    Interface.objects.create(source=inst["fin", "802"], target=inst["pay", "802"])
+    Interface.objects.create(source=inst["pay", "801"], target=inst["pay", "802"])  # same area: ignored
+    Interface.objects.create(source=inst["net", "803"], target=inst["fin", "803"])  # not members: ignored
+    template = template_from(RICH_STEPS, RICH_DEPS, name="Rig", fields=RICH_FIELDS)
+    runbook_instantiate(merger=merger, template=template)
+    merger.refresh_from_db()
+    return merger
+
+
+def links(merger, **filters):
+    return set(
+        Dependency.objects.filter(runbook=merger.runbook, **filters).values_list(
+            "predecessor__key", "successor__key"
+        )
+    )
+
+
+def test_instantiate_honours_data_areas_only_and_the_conversions(rich):
+    keys = set(steps(rich).values_list("key", flat=True))
+    # conversions only for data areas, both members' codes (the survivor's too)
+    assert {k for k in keys if k.startswith("2-")} == {"2-pay-801", "2-pay-802", "2-fin-801", "2-fin-802"}
+    # the trial conversion is data_areas_only; the other area steps exist for every area
+    assert {k for k in keys if k.startswith("3-")} == {"3-pay", "3-fin"}
+    assert {k for k in keys if k.startswith("7-")} == {"7-pay", "7-fin", "7-net", "7-cpr"}
+    assert not Domain.objects.get(code="net").harmonisations.get().conversions.exists()
+
+
+def test_instantiate_restricts_dependencies_to_their_area(rich):
+    assert links(rich, successor__key="4") == {("3-pay", "4"), ("1", "4")}
+    assert links(rich, predecessor__key="4") == {("4", "5-pay")}
+    assert links(rich, successor__key="8") == {("7-pay", "8")}
+    # unrestricted ones still fan out, within the same area
+    assert links(rich, predecessor__key="1", successor__template_step__number=3) == {("1", "3-pay"), ("1", "3-fin")}
+    assert links(rich, successor__key="5-fin") == {("3-fin", "5-fin")}
+    assert links(rich, successor__key="7-net") == {("5-net", "7-net"), ("6-net", "7-net")}
+
+
+def test_instantiate_copies_direction_users_and_tags(rich):
+    rehearsal = steps(rich, key="5-pay").get()
+    assert (rehearsal.direction, rehearsal.needs_users, rehearsal.plan_tag) == (
+        Direction.ALAP, True, PlanTag.REHEARSAL
+    )
+    training = steps(rich, key="6-cpr").get()
+    assert (training.direction, training.needs_users, training.plan_tag) == (Direction.ALAP, True, PlanTag.TRAINING)
+    assert steps(rich, key="8").get().plan_tag == PlanTag.FIRST_PAYROLL
+    cutover = steps(rich, key="7-fin").get()
+    assert (cutover.direction, cutover.needs_users, cutover.plan_tag) == (Direction.ASAP, False, "")
+    template_types = set(
+        Dependency.objects.filter(runbook=rich.runbook).exclude(type=DependencyType.FINISH_TO_FINISH)
+        .values_list("type", "lag_days")
+    )
+    assert template_types == {(DependencyType.FINISH_TO_START, 0)}
+
+
+def test_instantiate_names_the_central_cutover_as_re_pointing_the_interfaces(rich):
+    cpr = steps(rich, key="7-cpr").get()
+    assert cpr.name == "Peg snitfladerne om: CPR-snitflade"
+    assert cpr.name_en.startswith("Re-point the interfaces")
+    assert steps(rich, key="7-pay").get().name == "Omlæg systemet: Pay"
+
+
+def test_instantiate_adds_finish_to_finish_links_for_interfaces(rich):
+    ff = Dependency.objects.filter(runbook=rich.runbook, type=DependencyType.FINISH_TO_FINISH)
+    # pay → fin once (deduplicated), cpr → pay; fin → pay would close a cycle with pay → fin: left out;
+    # interfaces inside one area and those of non-members add nothing
+    assert set(ff.values_list("predecessor__key", "successor__key")) == {("7-pay", "7-fin"), ("7-cpr", "7-pay")}
+    assert ff.count() == 2 and set(ff.values_list("lag_days", flat=True)) == {0}
 
 
 def test_instantiate_twice_is_refused_and_records_an_event(merger):
