@@ -37,6 +37,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import json
 import logging
 import threading
 import time
@@ -54,13 +55,16 @@ from django.utils.translation import gettext as _
 from mergeplan.clock import today
 from mergeplan.exceptions import ApplicationError, PermissionDeniedError
 from municipalities.models import DispensationStatus, Merger
+from systems.models import VendorCapacityPeriod
 
 from . import calendar as cal_mod
+from . import plancheck
 from . import scheduling as eng
 from .events import event_record, events_bulk_record
 from .models import (
     Baseline,
     BaselineEntry,
+    CalendarRule,
     Dependency,
     Event,
     FreezeWindow,
@@ -85,6 +89,7 @@ RESULT_FIELDS = (
     "is_critical",
     "go_live",
     "wave_id",
+    "placement",
 )
 _STEP_VALUES = (
     "id",
@@ -102,6 +107,13 @@ _STEP_VALUES = (
     "post_merger",
     "deadline",
     "not_before",
+    "direction",
+    "needs_users",
+    "plan_tag",
+    "target_date",
+    "wave__target_date",
+    "domain__binding",
+    "domain__binding_latest",
     *RESULT_FIELDS,
 )
 
@@ -119,16 +131,53 @@ def _ns_domain(domain: str | None, merger_id: int) -> str:
     return f"{domain or ''}@{merger_id}"
 
 
+_FREEZE_VALUES = ("name", "start", "end", "vendor__code", "domain__code", "merger_id", "blocks")
+_RULE_VALUES = (
+    "name", "kind", "blocks", "vendor__code", "domain__code", "merger_id", "days", "week_from", "week_to",
+    "month_from", "day_from", "month_to", "day_to",
+)
+
+
+def rule_rows_expand(rules: Iterable[dict], years: Iterable[int]) -> list[dict]:
+    """Recurring ``CalendarRule`` rows (dicts of ``_RULE_VALUES``) as dated freeze rows over ``years``."""
+    years = list(years)
+    cal = cal_mod.WorkCalendar.danish(years)
+    out: list[dict] = []
+    for r in rules:
+        spec = cal_mod.RuleSpec(
+            kind=r["kind"], label=r["name"], blocks=r["blocks"], domain=r.get("domain__code"),
+            vendor=r.get("vendor__code"), days=r.get("days") or 3, week_from=r.get("week_from"),
+            week_to=r.get("week_to"), month_from=r.get("month_from"), day_from=r.get("day_from"),
+            month_to=r.get("month_to"), day_to=r.get("day_to"),
+        )
+        for w in cal_mod.rule_windows(spec, years, cal):
+            out.append({"name": w.label, "start": w.start, "end": w.end, "vendor__code": w.vendor,
+                        "domain__code": w.domain, "merger_id": r.get("merger_id"), "blocks": w.blocks})
+    return out
+
+
+def calendar_windows(*, years: Iterable[int], merger_id: int | None = None) -> list[dict]:
+    """The dated windows (freeze windows and expanded calendar rules) national or of ``merger_id``, as
+    dicts with name, start, end, vendor__code, domain__code, merger_id and blocks, by start date."""
+    scope = Q(merger__isnull=True) if merger_id is None else Q(merger__isnull=True) | Q(merger_id=merger_id)
+    rows = list(FreezeWindow.objects.filter(scope).values(*_FREEZE_VALUES))
+    rules = CalendarRule.objects.filter(scope, is_active=True).values(*_RULE_VALUES)
+    rows += rule_rows_expand(rules, years)
+    rows.sort(key=lambda r: (r["start"], r["end"], r["name"]))
+    return rows
+
+
 def calendar_build(
     *, years: Iterable[int], freezes: Iterable[dict], namespaced: dict[int, set[str | None]] | None = None
 ) -> cal_mod.WorkCalendar:
     """The Danish working-day calendar of ``years`` with the freeze windows of ``freezes``.
 
     ``freezes`` are rows of ``FreezeWindow`` as dicts with ``name``, ``start``, ``end``, ``vendor__code``,
-    ``domain__code`` and ``merger_id``: national (neither), per vendor, per domain, or for one merger.
+    ``domain__code``, ``merger_id`` and ``blocks`` (expanded calendar rules too, see ``rule_rows_expand``):
+    national (neither), per vendor, per domain, or for one merger.
     The engine's calendar has no notion of a merger, so the steps of a merger that has windows of its own
     carry a *namespaced* domain code (``"payroll@12"``, see ``graph_load``); ``namespaced`` maps such a
-    merger to the domain codes its cutovers use, and the windows are expanded onto those codes: a merger's
+    merger to the domain codes its steps use, and the windows are expanded onto those codes: a merger's
     window to every (or its one) domain of that merger, a domain window also to that domain's namespaced
     code.
     """
@@ -138,7 +187,8 @@ def calendar_build(
         vendor = row.get("vendor__code")
         domain = row.get("domain__code")
         merger_id = row.get("merger_id")
-        base = {"start": row["start"], "end": row["end"], "label": row["name"], "vendor": vendor}
+        base = {"start": row["start"], "end": row["end"], "label": row["name"], "vendor": vendor,
+                "blocks": row.get("blocks") or cal_mod.GO_LIVE}
         if merger_id is None:
             windows.append(cal_mod.FreezeWindow(domain=domain, **base))
             if domain is not None:
@@ -212,13 +262,15 @@ def _component(merger_id: int, pairs: Iterable[tuple[int, str]]) -> set[int]:
 
 
 def graph_load(merger_id: int | None = None, *, status_date: dt.date | None = None) -> Graph:
-    """Load the scheduling problem of ``merger_id``'s component (of every merger when None) in 5 queries:
+    """Load the scheduling problem of ``merger_id``'s component (of every merger when None) in 7 queries:
 
     1. the (merger, vendor) pairs of cutovers by capacity-bound vendors, with the capacities
     2. the mergers of the component, with their runbooks
-    3. their steps, with domain and vendor codes
+    3. their steps, with domain (and its legal binding), vendor and wave target
     4. their dependencies
     5. the freeze windows that may apply (national, vendor, domain, and the component's own)
+    6. the active calendar rules that may apply (expanded into dated windows over the calendar's years)
+    7. the vendors' capacity periods
     """
     pairs = list(
         Step.objects.filter(kind=StepKind.CUTOVER, assignee_vendor__weekly_cutover_capacity__isnull=False)
@@ -251,26 +303,35 @@ def graph_load(merger_id: int | None = None, *, status_date: dt.date | None = No
         eng.DependencyIn(p, s, lag, typ)
         for p, s, lag, typ in dep_qs.values_list("predecessor_id", "successor_id", "lag_days", "type")
     )
-    freeze_q = Q(merger__isnull=True)
+    scope_q = Q(merger__isnull=True)
     if component is None:
-        freeze_q |= Q(merger__isnull=False)
+        scope_q |= Q(merger__isnull=False)
     else:
-        freeze_q |= Q(merger_id__in=list(runbook_of))
-    freezes = list(
-        FreezeWindow.objects.filter(freeze_q).values("name", "start", "end", "vendor__code", "domain__code", "merger_id")
+        scope_q |= Q(merger_id__in=list(runbook_of))
+    freezes = list(FreezeWindow.objects.filter(scope_q).values(*_FREEZE_VALUES))
+    rules = list(CalendarRule.objects.filter(scope_q, is_active=True).values(*_RULE_VALUES))
+    periods = tuple(
+        eng.CapacityPeriod(vendor=v, start=a, end=b, capacity=c)
+        for v, a, b, c in VendorCapacityPeriod.objects.values_list("vendor__code", "start", "end", "capacity")
+        if v in capacities
     )
 
     status_date = status_date or today()
-    own_windows = {f["merger_id"] for f in freezes if f["merger_id"] is not None}
+    own_windows = {f["merger_id"] for f in (*freezes, *rules) if f["merger_id"] is not None}
     namespaced: dict[int, set[str | None]] = {m: set() for m in own_windows if m in runbook_of}
     steps: list[eng.StepIn] = []
     for r in rows.values():
         m = r["runbook__merger_id"]
         domain = r["domain__code"]
+        cut = r["kind"] == StepKind.CUTOVER
         if m in namespaced:
-            if r["kind"] == StepKind.CUTOVER:
+            if cut or r["needs_users"]:
                 namespaced[m].add(domain)
             domain = _ns_domain(domain, m)
+        binding = r["domain__binding"] if cut else None
+        deadline = r["deadline"]
+        if binding == "may_follow" and r["domain__binding_latest"] is not None:
+            deadline = min(deadline or r["domain__binding_latest"], r["domain__binding_latest"])
         steps.append(
             eng.StepIn(
                 id=r["id"],
@@ -283,8 +344,13 @@ def graph_load(merger_id: int | None = None, *, status_date: dt.date | None = No
                 actual_start=r["actual_start"],
                 actual_finish=r["actual_finish"],
                 post_merger=r["post_merger"],
-                deadline=r["deadline"],
+                deadline=deadline,
                 not_before=r["not_before"],
+                binding=binding or (None if not cut or r["domain__code"] is None else "dispensation"),
+                direction=r["direction"],
+                target=(r["target_date"] or r["wave__target_date"]) if cut else None,
+                needs_users=r["needs_users"],
+                plan_tag=r["plan_tag"],
             )
         )
     mergers = tuple(
@@ -298,7 +364,9 @@ def graph_load(merger_id: int | None = None, *, status_date: dt.date | None = No
     )
     earliest_actual = min((r["actual_start"] for r in rows.values() if r["actual_start"]), default=None)
     dates = [status_date, earliest_actual, *(m.legal_date for m in mergers)]
-    calendar = calendar_build(years=calendar_years(dates), freezes=freezes, namespaced=namespaced)
+    years = calendar_years(dates)
+    freezes += rule_rows_expand(rules, years)
+    calendar = calendar_build(years=years, freezes=freezes, namespaced=namespaced)
     used_vendors = {s.vendor for s in steps if s.kind == StepKind.CUTOVER}
     problem = eng.Problem(
         status_date=status_date,
@@ -307,6 +375,7 @@ def graph_load(merger_id: int | None = None, *, status_date: dt.date | None = No
         dependencies=deps,
         calendar=calendar,
         capacities={v: c for v, c in capacities.items() if v in used_vendors},
+        capacity_periods=periods,
     )
     return Graph(
         problem=problem,
@@ -339,6 +408,22 @@ def finding_dict(finding: eng.Finding, graph: Graph) -> dict:
         "week": finding.week,
         "count": finding.count,
         "capacity": finding.capacity,
+    }
+
+
+def check_dict(finding: plancheck.CheckFinding, graph: Graph) -> dict:
+    """A plan-check finding as a JSON-able dict, with the step keys for the messages."""
+    rows = graph.rows
+    return {
+        "kind": finding.kind,
+        "step_ids": list(finding.step_ids),
+        "step_keys": [rows[i]["key"] for i in finding.step_ids if i in rows],
+        "date": _iso(finding.date),
+        "days": finding.days,
+        "vendor": finding.vendor,
+        "vendor_name": graph.vendor_names.get(finding.vendor or "", finding.vendor),
+        "week": finding.week,
+        "label": finding.label,
     }
 
 
@@ -525,8 +610,8 @@ def _apply(graph: Graph, *, compare_for: Iterable[int] | None, noted: dict[int, 
             res = sched.steps[sid]
             row = graph.rows[sid]
             new = {
-                "planned_start": res.early_start,
-                "planned_finish": res.early_finish,
+                "planned_start": res.planned_start,
+                "planned_finish": res.planned_finish,
                 "early_start": res.early_start,
                 "early_finish": res.early_finish,
                 "late_start": res.late_start,
@@ -535,10 +620,11 @@ def _apply(graph: Graph, *, compare_for: Iterable[int] | None, noted: dict[int, 
                 "is_critical": res.critical,
                 "go_live": res.go_live,
                 "wave_id": step_wave.get(sid),
+                "placement": list(res.placement),
             }
             if all(row[f] == new[f] for f in RESULT_FIELDS):
                 continue
-            changed.append((*(new[f] for f in RESULT_FIELDS), sid))
+            changed.append((*(_db_value(f, new[f]) for f in RESULT_FIELDS), sid))
             moves = {
                 f: [_iso(row[f]), _iso(new[f])]
                 for f in ("planned_start", "planned_finish")
@@ -565,15 +651,17 @@ def _apply(graph: Graph, *, compare_for: Iterable[int] | None, noted: dict[int, 
         for res in sched.steps.values():
             results_by_merger[graph.rows[res.id]["runbook__merger_id"]].append(res)
         findings_of = _findings_by_merger(graph, sched)
+        checks_of = plancheck.plan_check(graph.problem, sched)
         runbooks = []
         for m in graph.merger_ids:
             rb = Runbook(id=graph.runbook_of[m], scheduled_at=now)
             rb.schedule_findings = findings_of.get(m, [])
+            rb.plan_check = [check_dict(c, graph) for c in checks_of.get(m, [])]
             summary = _merger_summary(graph, sched, m, status_date, results_by_merger.get(m, []))
             summary["feasible"] = not rb.schedule_findings
             rb.schedule_summary = summary
             runbooks.append(rb)
-        fields = ["scheduled_at", "schedule_findings", "schedule_summary"]
+        fields = ["scheduled_at", "schedule_findings", "schedule_summary", "plan_check"]
         old: dict[int, dict] = {}
         if len(comparisons) < len(graph.merger_ids):
             # keep the stored comparison of the mergers not compared now (it depends on their own data only)
@@ -603,6 +691,11 @@ def _apply(graph: Graph, *, compare_for: Iterable[int] | None, noted: dict[int, 
         seconds_engine=t_engine,
         seconds_total=time.perf_counter() - t0,
     )
+
+
+def _db_value(field_name: str, value):
+    """A result value as the raw UPDATE of ``_steps_write`` sends it (JSON fields as JSON text)."""
+    return json.dumps(value) if field_name == "placement" else value
 
 
 def _steps_write(rows: list[tuple]) -> None:

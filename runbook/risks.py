@@ -59,6 +59,8 @@ def step_risks(
     slack = row["total_slack"]
     if slack is not None and slack < 0:
         reasons.append({"code": "slipping", "days": -slack, "date": None})
+    if row["status"] == StepStatus.BLOCKED and row.get("is_critical"):
+        reasons.append({"code": "blocked_critical", "days": 0, "date": None})
     if row["kind"] == StepKind.CHECKPOINT:
         missing = {Role.IT_CHIEF, Role.VENDOR_ADVISOR} - signed_go
         target = first_cutover or row["planned_start"]
@@ -82,7 +84,7 @@ def risks_detect(*, merger_id: int | None = None, on: dt.date | None = None) -> 
     rows = list(
         steps.values(
             "id", "runbook__merger_id", "name", "kind", "status", "planned_start", "planned_finish",
-            "total_slack", "at_risk", "risk_reasons",
+            "total_slack", "is_critical", "at_risk", "risk_reasons",
         )
     )
     ids = [r["id"] for r in rows]

@@ -8,7 +8,7 @@ import datetime as dt
 from collections import Counter, defaultdict
 
 from django.db.models import Q, QuerySet
-from django.utils.translation import get_language, ngettext
+from django.utils.translation import get_language, gettext_lazy, ngettext
 from django.utils.translation import gettext as _
 
 from mergeplan.clock import today
@@ -168,6 +168,155 @@ def finding_message(finding: dict) -> str:
     return str(kind)
 
 
+def _day(value) -> str:
+    """A date of a finding ("2006-07-03" or a date) as Danish text, e.g. "3. juli 2006"."""
+    from django.utils.formats import date_format
+
+    if value in (None, ""):
+        return ""
+    if isinstance(value, str):
+        try:
+            value = dt.date.fromisoformat(value)
+        except ValueError:
+            return value
+    return date_format(value, "j. F Y")
+
+
+def _week(value) -> str:
+    """An ISO week "2006-W27" as "uge 27 (2006)"."""
+    if not value or "-W" not in str(value):
+        return str(value or "")
+    year, week = str(value).split("-W", 1)
+    return _("week %(week)d (%(year)s)") % {"week": int(week), "year": year}
+
+
+def plan_check_message(finding: dict) -> str:
+    """A plan-check finding (``Runbook.plan_check``) as a sentence in the active language. The first step
+    is the one the finding is about (a cutover, mostly); a second one is the step it is measured against
+    (the training, the dress rehearsal, the first payroll)."""
+    from systems.models import LegalBinding
+
+    kind = finding.get("kind")
+    days = int(finding.get("days") or 0)
+    label = finding.get("label") or ""
+    keys = [str(k) for k in (finding.get("step_keys") or finding.get("step_ids") or [])]
+    values = {"step": keys[0] if keys else "?", "other": keys[1] if len(keys) > 1 else "?",
+              "date": _day(finding.get("date")), "days": days, "label": label,
+              "vendor": finding.get("vendor") or "?", "week": _week(finding.get("week"))}
+    if kind == "go_live_closed":
+        if label and label != "closed":
+            return _("Cutover %(step)s goes live on %(date)s, inside the closed period »%(label)s«.") % values
+        return _("Cutover %(step)s goes live on %(date)s, a closed day.") % values
+    if kind == "go_live_before_preparation":
+        if label == "training":
+            return _("Cutover %(step)s goes live on %(date)s before its training %(other)s is finished.") % values
+        return _("Cutover %(step)s goes live on %(date)s before its dress rehearsal %(other)s is finished.") % values
+    if kind == "not_just_in_time":
+        if label == "training":
+            return ngettext(
+                "Training %(other)s finishes %(days)d working day before the go-live of %(step)s on %(date)s: "
+                "not just in time.",
+                "Training %(other)s finishes %(days)d working days before the go-live of %(step)s on %(date)s: "
+                "not just in time.",
+                days,
+            ) % values
+        return ngettext(
+            "Dress rehearsal %(other)s finishes %(days)d working day before the go-live of %(step)s on %(date)s: "
+            "not just in time.",
+            "Dress rehearsal %(other)s finishes %(days)d working days before the go-live of %(step)s on "
+            "%(date)s: not just in time.",
+            days,
+        ) % values
+    if kind == "binding_broken":
+        binding = str(LegalBinding(label).label).lower() if label in LegalBinding.values else label
+        return _("Cutover %(step)s on %(date)s breaks its area's binding (%(label)s).") % {**values, "label": binding}
+    if kind == "vendor_overload":
+        if days:
+            return ngettext(
+                "%(vendor)s has %(days)d go-live too many in %(week)s.",
+                "%(vendor)s has %(days)d go-lives too many in %(week)s.",
+                days,
+            ) % values
+        return _("%(vendor)s is over capacity in %(week)s.") % values
+    if kind == "first_payroll_off_pay_day":
+        return _("The first payroll %(step)s is on %(date)s, which is not a pay day.") % values
+    if kind == "reconciliation_before_payroll":
+        return _("The payroll reconciliation %(step)s on %(date)s comes before the first payroll %(other)s.") % values
+    if kind == "user_work_in_holiday":
+        if label:
+            return _("%(step)s needs the users but lies in »%(label)s« (%(date)s).") % values
+        return _("%(step)s needs the users but lies in a holiday (%(date)s).") % values
+    return label or str(kind)
+
+
+def plan_check_rows(findings, merger_id: int) -> list[dict]:
+    """Plan-check findings with their message and the steps they name (page and API links); no query."""
+    from django.urls import reverse
+
+    rows = []
+    for f in findings or []:
+        if not isinstance(f, dict):
+            continue
+        ids = list(f.get("step_ids") or [])
+        keys = list(f.get("step_keys") or [])
+        steps = [
+            {
+                "id": sid,
+                "key": keys[i] if i < len(keys) else str(sid),
+                "url": reverse("step-detail", kwargs={"merger_id": merger_id, "step_id": sid}),
+                "api_url": reverse("step-detail", kwargs={"pk": sid}),
+            }
+            for i, sid in enumerate(ids)
+        ]
+        rows.append({
+            "kind": f.get("kind"), "step_ids": ids, "step_keys": keys, "date": f.get("date"),
+            "days": int(f.get("days") or 0), "vendor": f.get("vendor"), "week": f.get("week"),
+            "label": f.get("label") or "", "message": plan_check_message(f), "steps": steps,
+        })
+    return rows
+
+
+def plan_check_for_merger(merger: Merger | int) -> dict:
+    """``{"merger", "count", "findings"}`` from the merger's stored plan check (one query)."""
+    merger_id = merger if isinstance(merger, int) else merger.pk
+    stored = Runbook.objects.filter(merger_id=merger_id).values_list("plan_check", flat=True).first()
+    rows = plan_check_rows(stored, merger_id)
+    return {"merger": merger_id, "count": len(rows), "findings": rows}
+
+
+#: Placement reasons the scheduler writes on a go-live (``Step.placement``), in words.
+_PLACEMENT = {
+    "legal_date": gettext_lazy("Bound to the legal date"),
+    "dispensation": gettext_lazy("Dispensation date"),
+    "target": gettext_lazy("The planner's target"),
+    "work": gettext_lazy("As early as possible after the preparation"),
+    "national_run": gettext_lazy("The vendor's national conversion run"),
+}
+
+
+def placement_messages(placement, *, vendor: str | None = None) -> list[str]:
+    """Why a go-live sits where it does (``Step.placement``), one sentence per reason.
+
+    ``freeze:<label>`` → "Moved by the freeze period »<label>«"; ``capacity`` → "Moved to spread <vendor>'s
+    load"; ``national_run`` names the vendor when given.
+    """
+    out = []
+    for reason in placement or []:
+        reason = str(reason)
+        if reason.startswith("freeze:"):
+            out.append(_("Moved by the freeze period »%(label)s«") % {"label": reason.split(":", 1)[1]})
+        elif reason == "capacity":
+            out.append(_("Moved to spread %(vendor)s's load") % {"vendor": vendor} if vendor
+                       else _("Moved to spread the vendor's load"))
+        elif reason == "national_run" and vendor:
+            out.append(_("%(vendor)s's national conversion run") % {"vendor": vendor})
+        elif reason in _PLACEMENT:
+            out.append(str(_PLACEMENT[reason]))
+        else:
+            out.append(reason)
+    return out
+
+
 def schedule_for_merger(merger: Merger | int) -> dict:
     """The merger's latest schedule as stored by ``runbook.planning.schedule_apply`` (one query).
 
@@ -178,12 +327,12 @@ def schedule_for_merger(merger: Merger | int) -> dict:
     merger_id = merger if isinstance(merger, int) else merger.pk
     row = (
         Runbook.objects.filter(merger_id=merger_id)
-        .values("scheduled_at", "schedule_findings", "schedule_summary")
+        .values("scheduled_at", "schedule_findings", "schedule_summary", "plan_check")
         .first()
     )
     if row is None:
         return {"scheduled_at": None, "feasible": True, "findings": [], "critical_path": [], "waves": [],
-                "scenarios": {}}
+                "scenarios": {}, "plan_check": []}
     summary = row["schedule_summary"] or {}
     findings = [{**f, "message": finding_message(f)} for f in (row["schedule_findings"] or [])]
     scenarios = {}
@@ -197,6 +346,7 @@ def schedule_for_merger(merger: Merger | int) -> dict:
         "critical_path": summary.get("critical_path", []),
         "waves": summary.get("waves", []),
         "scenarios": scenarios,
+        "plan_check": plan_check_rows(row["plan_check"], merger_id),
     }
 
 
@@ -217,6 +367,8 @@ def risk_reason_message(reason: dict) -> str:
         return _("Not signed off, due by %(date)s") % {"date": reason.get("date")}
     if code == "infeasible":
         return _("On a chain that misses its deadline")
+    if code == "blocked_critical":
+        return _("Blocked on the critical path: every day it stays blocked delays the go-lives")
     return str(code)
 
 

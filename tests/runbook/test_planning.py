@@ -69,8 +69,13 @@ def test_apply_writes_dates_slack_critical_and_waves(merger):
     assert first.planned_start == dt.date(2006, 3, 15)  # the pinned planning date
     cutovers = list(steps(merger, kind=StepKind.CUTOVER))
     assert {c.go_live for c in cutovers} == {LEGAL_GO_LIVE}  # no dispensation: big bang
-    assert all(c.is_critical and c.total_slack == 0 for c in cutovers)
-    assert not steps(merger, key="1").get().is_critical  # months of slack before the legal date
+    # on the legal day without a choice: KMD's national conversion run
+    assert all(c.placement == ["national_run", "legal_date"] for c in cutovers)
+    # slack measures the work against the legal day: months of it, the same along the longest path
+    assert all(c.total_slack > 100 for c in cutovers)
+    path = Runbook.objects.get(pk=merger.runbook.pk).schedule_summary["critical_path"]
+    assert Step.objects.get(pk=path[0]).key == "1" and Step.objects.get(pk=path[-1]).kind in (
+        StepKind.CUTOVER, StepKind.MILESTONE)
     waves = list(Wave.objects.filter(runbook=merger.runbook))
     assert [w.number for w in waves] == [1]
     assert waves[0].milestone_date == LEGAL_GO_LIVE
@@ -108,11 +113,12 @@ def test_events_only_for_moved_dates_and_none_on_a_second_run(merger, chief):
 
 
 @pytest.mark.parametrize("municipalities,domains", [(2, 1), (5, 4)])
-def test_graph_load_is_five_queries_whatever_the_size(municipalities, domains, django_assert_num_queries):
+def test_graph_load_is_seven_queries_whatever_the_size(municipalities, domains, django_assert_num_queries):
     merger = merger_with_runbook(municipalities=municipalities, domains=domains)
     merger_with_runbook(municipalities=2, domains=2)  # another merger sharing KMD: same component
-    # queries: 1 cutover vendors and capacities, 2 mergers, 3 steps, 4 dependencies, 5 freeze windows
-    with django_assert_num_queries(5):
+    # queries: 1 cutover vendors and capacities, 2 mergers, 3 steps, 4 dependencies, 5 freeze windows,
+    # 6 calendar rules, 7 capacity periods
+    with django_assert_num_queries(7):
         graph = graph_load(merger.pk)
     assert len(graph.merger_ids) == 2
     assert len(graph.problem.steps) == Step.objects.count()
@@ -132,15 +138,25 @@ def test_component_is_only_the_mergers_sharing_a_capacity_bound_vendor(django_as
 # --- big bang versus rolling ----------------------------------------------------------------------
 
 
-def test_without_dispensation_every_cutover_goes_live_on_the_legal_date_with_overload(chief):
+def test_without_dispensation_every_cutover_joins_the_national_run(chief):
     merger = merger_with_runbook(municipalities=3, domains=4, chief=chief)  # 4 KMD cutovers, capacity 2
     schedule_apply(merger)
     go_lives = set(steps(merger, kind=StepKind.CUTOVER).values_list("go_live", flat=True))
     assert go_lives == {LEGAL_GO_LIVE}
+    # KMD's national conversion run on the legal day does not count against its weekly capacity
+    assert Runbook.objects.get(merger=merger).schedule_findings == []
+
+
+def test_capacity_overflow_in_plain_words(chief):
+    merger = merger_with_runbook(municipalities=3, domains=4, chief=chief)  # 4 KMD cutovers, capacity 2
+    grant(merger, chief)
+    # all four must go live in the week of 3 July 2006
+    steps(merger, kind=StepKind.CUTOVER).update(deadline=dt.date(2006, 7, 7))
+    schedule_apply(merger)
     overflow = [f for f in Runbook.objects.get(merger=merger).schedule_findings if f["kind"] == "capacity_overflow"]
     assert overflow and overflow[0]["count"] == 4 and overflow[0]["capacity"] == 2
     with translation.override("en"):
-        assert finding_message(overflow[0]) == "KMD: 4 cutovers in week 2007-W01, capacity 2"
+        assert finding_message(overflow[0]) == "KMD: 4 cutovers in week 2006-W27, capacity 2"
         shown = schedule_for_merger(merger)
     assert not shown["feasible"] and shown["findings"][0]["message"].startswith("KMD: 4 cutovers")
 
@@ -153,10 +169,9 @@ def test_with_dispensation_granted_cutovers_spread_from_the_dispensation_date(ch
     assert go_lives[0] >= dt.date(2006, 7, 3)  # 2006-07-01 is a Saturday
     assert go_lives[-1] < dt.date(2007, 1, 1)
     weeks = [d.isocalendar()[:2] for d in go_lives]
-    assert max(weeks.count(w) for w in weeks) <= 2  # levelled to KMD's capacity
-    assert len(set(weeks)) == 2
+    assert len(set(weeks)) == 4  # spread: one a week, the lowest load first (capacity 2 would allow two)
     assert Runbook.objects.get(merger=merger).schedule_findings == []
-    assert Wave.objects.filter(runbook=merger.runbook).count() == 2
+    assert Wave.objects.filter(runbook=merger.runbook).count() == 4
     # and back: the dispensation is withdrawn → big bang again, waves collapse to one
     grant(merger, chief, granted=False)
     schedule_apply(merger)
@@ -173,7 +188,7 @@ def test_scenario_comparison_is_stored_for_the_merger(chief):
     assert scenarios["big_bang"]["first_go_live"] == scenarios["big_bang"]["last_go_live"] == "2007-01-02"
     assert scenarios["big_bang"]["vendor_peak"] == {"kmd": 4}
     assert scenarios["rolling"]["first_go_live"] == "2006-07-03"
-    assert scenarios["rolling"]["vendor_peak"] == {"kmd": 2}
+    assert scenarios["rolling"]["vendor_peak"] == {"kmd": 1}
 
 
 def test_deadline_missed_is_a_finding_in_plain_words(merger, chief):
@@ -297,35 +312,22 @@ def test_stale_run_exits_and_forced_run_runs(merger):
 # --- the seeded Tønder merger and the synthetic country --------------------------------------------------
 
 
-def test_toender_big_bang_without_dispensation_and_rolling_with_it():
-    demo = pytest.importorskip("mergeplan.demo")
-    demo.seed_demo(stdout=None)
-    merger = demo.demo_merger()
-    assert not merger.dispensation_granted
-    # without the dispensation: every cutover on the legal date, KMD overloaded that week
-    schedule_apply(merger)
-    cutovers = Step.objects.filter(runbook__merger=merger, kind=StepKind.CUTOVER)
-    assert set(cutovers.values_list("go_live", flat=True)) == {LEGAL_GO_LIVE}
-    with translation.override("en"):
-        shown = schedule_for_merger(merger)
-    overload = [f for f in shown["findings"] if f["kind"] == "capacity_overflow"]
-    assert overload and overload[0]["vendor"] == "kmd" and overload[0]["week"] == "2007-W01"
-    assert overload[0]["message"].startswith("KMD: ")
-    assert shown["critical_path"] and len(shown["waves"]) == 1
-    # with it granted from 2006-07-01: spread from July, before the legal date, at most 2 KMD a week
+def test_toender_rolling_with_the_dispensation_spreads_the_free_and_dispensation_bound_areas():
+    from mergeplan.demo import demo_merger, seed_demo
+
+    seed_demo(stdout=None)
+    merger = demo_merger()
     merger_dispensation_set(merger=merger, actor=None, status=DispensationStatus.GRANTED,
                             date=dt.date(2006, 7, 1), check_permission=False)
     schedule_apply(merger)
-    rows = list(cutovers.values_list("go_live", "assignee_vendor__code", "total_slack"))
-    go_lives = sorted(g for g, _, _ in rows)
-    assert dt.date(2006, 7, 3) <= go_lives[0] and go_lives[-1] < dt.date(2007, 1, 1)
-    assert len(set(go_lives)) > 1
-    kmd_weeks = [g.isocalendar()[:2] for g, vendor, _ in rows if vendor == "kmd"]
-    assert max(kmd_weeks.count(w) for w in kmd_weeks) <= 2
-    assert all(slack >= 0 for _, _, slack in rows)
+    cutovers = Step.objects.filter(runbook__merger=merger, kind=StepKind.CUTOVER).select_related("domain")
+    early = [c for c in cutovers if c.go_live < dt.date(2007, 1, 1)]
+    assert {c.domain.binding for c in early} == {"free", "dispensation"}
+    kmd_weeks = [c.go_live.isocalendar()[:2] for c in early if c.assignee_vendor.code == "kmd"]
+    assert max(kmd_weeks.count(w) for w in kmd_weeks) == 1  # spread: one KMD go-live a week
     shown = schedule_for_merger(merger)
     assert shown["feasible"] and len(shown["waves"]) > 1
-    assert shown["scenarios"]["big_bang"]["vendor_peak"]["kmd"] > 2
+    assert shown["scenarios"]["big_bang"]["first_go_live"] == "2007-01-02"
 
 
 @pytest.fixture
@@ -356,7 +358,7 @@ def test_generated_runbooks_match_runbook_instantiate(country):
 
 def test_schedule_the_generated_country(country, django_assert_num_queries):
     assert all(m.is_synthetic and m.name.startswith("Syntetisk Kommune") for m in country)
-    with django_assert_num_queries(5):
+    with django_assert_num_queries(7):
         graph = graph_load(None)
     assert set(graph.merger_ids) >= {m.pk for m in country}
     result = schedule_apply_all()
@@ -379,9 +381,10 @@ def test_vendor_capacity_change_replans_the_mergers_it_serves(chief, django_capt
 
     merger = merger_with_runbook(municipalities=2, domains=4, chief=chief)
     grant(merger, chief)
+    steps(merger, kind=StepKind.CUTOVER).update(deadline=dt.date(2006, 7, 7))  # one week to go live in
     schedule_apply(merger)
-    weeks = {d.isocalendar()[:2] for d in steps(merger, kind=StepKind.CUTOVER).values_list("go_live", flat=True)}
-    assert len(weeks) == 2
+    findings = Runbook.objects.get(merger=merger).schedule_findings
+    assert [(f["kind"], f["count"], f["capacity"]) for f in findings] == [("capacity_overflow", 4, 2)]
     kmd = Vendor.objects.get(code="kmd")
     with pytest.raises(PermissionDeniedError):
         vendor_capacity_set(vendor=kmd, capacity=4, actor=chief)
@@ -389,38 +392,36 @@ def test_vendor_capacity_change_replans_the_mergers_it_serves(chief, django_capt
     staff = UserFactory(username="staff", is_staff=True)
     with django_capture_on_commit_callbacks(execute=True):
         vendor_capacity_set(vendor=kmd, capacity=4, actor=staff)
-    # then: all four cutovers fit in one week, and the change is on record
+    # then: all four cutovers fit in their one week, and the change is on record
     weeks = {d.isocalendar()[:2] for d in steps(merger, kind=StepKind.CUTOVER).values_list("go_live", flat=True)}
-    assert len(weeks) == 1
+    assert len(weeks) == 1 and Runbook.objects.get(merger=merger).schedule_findings == []
     event = Event.objects.get(verb="vendor_capacity_changed")
     assert event.changes == {"weekly_cutover_capacity": [2, 4]} and event.actor == staff
 
 
-def test_freeze_windows_national_domain_and_merger_specific(chief):
+def test_freeze_windows_move_go_lives_but_not_the_national_run(chief):
     from runbook.models import FreezeWindow
     from systems.models import Domain
 
     merger = merger_with_runbook(municipalities=2, domains=2, chief=chief)
     other = merger_with_runbook(municipalities=2, domains=2)
-    area0 = Domain.objects.get(code="area0")
-    # a merger-specific freeze over the legal date: only this merger's cutovers move (and miss it)
+    # a merger-specific freeze over the legal date: the national run goes live on the legal day anyway
+    # (the binding wins), and this merger's plan check says so
     FreezeWindow.objects.create(name="Lokal frysning", start=dt.date(2007, 1, 1), end=dt.date(2007, 1, 3),
                                 merger=merger)
-    # a national freeze of one domain the week after
-    FreezeWindow.objects.create(name="Årsafslutning", start=dt.date(2007, 1, 4), end=dt.date(2007, 1, 5),
-                                domain=area0)
     schedule_apply_all()
-    go = dict(steps(merger, kind=StepKind.CUTOVER).values_list("key", "go_live"))
-    assert go == {"5-area0": dt.date(2007, 1, 8), "5-area1": dt.date(2007, 1, 4)}
-    go_other = set(steps(other, kind=StepKind.CUTOVER).values_list("go_live", flat=True))
-    assert go_other == {LEGAL_GO_LIVE}
-    kinds = {f["kind"] for f in Runbook.objects.get(merger=merger).schedule_findings}
-    assert "deadline_missed" in kinds
-    # the other merger misses nothing; it only shares KMD's overloaded week 2007-W01 (capacity 2)
-    shared = Runbook.objects.get(merger=other).schedule_findings
-    assert [(f["kind"], f["merger_id"], f["week"], f["count"]) for f in shared] == [
-        ("capacity_overflow", None, "2007-W01", 3)
-    ]
+    assert set(steps(merger, kind=StepKind.CUTOVER).values_list("go_live", flat=True)) == {LEGAL_GO_LIVE}
+    checks = Runbook.objects.get(merger=merger).plan_check
+    assert {(c["kind"], c["label"]) for c in checks} == {("go_live_closed", "Lokal frysning")}
+    assert Runbook.objects.get(merger=other).plan_check == []
+    # a free area (any working day) is moved out of a national freeze of its domain, before the legal day
+    Domain.objects.filter(code="area0").update(binding="free")
+    FreezeWindow.objects.create(name="Årsafslutning", start=dt.date(2006, 3, 1), end=dt.date(2006, 6, 30),
+                                domain=Domain.objects.get(code="area0"))
+    schedule_apply_all()
+    cut = steps(merger, kind=StepKind.CUTOVER, key="5-area0").get()
+    assert cut.go_live == dt.date(2006, 7, 3) and cut.placement == ["freeze:Årsafslutning"]
+    assert steps(merger, kind=StepKind.CUTOVER, key="5-area1").get().go_live == LEGAL_GO_LIVE
 
 
 def test_a_stale_run_never_overwrites_a_fresher_one(merger, chief):

@@ -32,7 +32,7 @@ def test_progress_is_one_query_weighted_by_duration(municipalities, domains, dja
     assert overall["total_steps"] == total and overall["done_steps"] == 1
     assert overall["done_days"] == 5  # the survey
     # survey 5, area prep 3 each, conversions 2 each, checkpoint 1, cutovers 1 each, milestone counts 1
-    conversions = (municipalities - 1) * domains
+    conversions = municipalities * domains  # every old code is converted, the seat's own included
     assert overall["total_days"] == 5 + 3 * domains + 2 * conversions + 1 + domains + 1
     assert overall["percent"] == round(100 * 5 / overall["total_days"], 1)
     assert overall["by_status"][StepStatus.DONE] == 1
@@ -40,7 +40,7 @@ def test_progress_is_one_query_weighted_by_duration(municipalities, domains, dja
     assert sum(g["total_days"] for g in progress["by_municipality"]) == overall["total_days"]
     assert {g["label"] for g in progress["by_phase"]} == {"1. Fase"}
     assert progress["by_municipality"][-1]["id"] is None  # the joint steps last
-    assert len(progress["by_municipality"]) == municipalities - 1 + 1  # the converted ones, then joint
+    assert len(progress["by_municipality"]) == municipalities + 1  # every member is converted, then joint
 
 
 def test_overdue_and_at_risk(settings):
