@@ -9,10 +9,12 @@ from rest_framework.routers import DefaultRouter
 
 from municipalities.api.views import MergerViewSet, MunicipalityViewSet
 from runbook.api.views import (
+    CalendarRuleViewSet,
     CheckpointViewSet,
     CommentViewSet,
     DependencyViewSet,
     EventViewSet,
+    FreezeWindowViewSet,
     MilestoneCalendarView,
     MilestoneViewSet,
     RunbookViewSet,
@@ -25,6 +27,7 @@ from systems.api.views import (
     HarmonisationViewSet,
     SystemInstanceViewSet,
     SystemViewSet,
+    VendorCapacityPeriodViewSet,
     VendorViewSet,
 )
 
@@ -62,6 +65,9 @@ router.register("dependencies", DependencyViewSet, basename="dependency")
 router.register("waves", WaveViewSet, basename="wave")
 router.register("comments", CommentViewSet, basename="comment")
 router.register("events", EventViewSet, basename="event")
+router.register("freeze-windows", FreezeWindowViewSet, basename="freezewindow")
+router.register("calendar-rules", CalendarRuleViewSet, basename="calendarrule")
+router.register("vendor-capacity-periods", VendorCapacityPeriodViewSet, basename="vendorcapacityperiod")
 
 
 def ping(request):

@@ -68,11 +68,13 @@ class DateLine:
 
 @dataclass(frozen=True)
 class Shade:
-    """A shaded period (a freeze window)."""
+    """A shaded period (a freeze window or an expanded calendar rule); ``css`` is added to its class,
+    e.g. ``blocks-work`` for a window that also keeps the users' work out."""
 
     start: dt.date
     end: dt.date
     label: str
+    css: str = ""
 
 
 @dataclass(frozen=True)
@@ -148,8 +150,9 @@ def gantt(
         if s.end < start or s.start > end:
             continue
         s0, s1 = max(s.start, start), min(s.end, end)
+        css = f"freeze {_e(s.css)}".strip()
         out.append(
-            f'<rect class="freeze" x="{_n(x(s0))}" y="{body_top}" width="{_n((s1 - s0).days * px + px)}" '
+            f'<rect class="{css}" x="{_n(x(s0))}" y="{body_top}" width="{_n((s1 - s0).days * px + px)}" '
             f'height="{body_bottom - body_top}" fill="url(#hatch-freeze)"><title>{_e(s.label)}</title></rect>'
         )
     # month grid and labels

@@ -51,11 +51,36 @@ class Verdict:
     reasons: list[str]
 
 
+def _named(steps: list[str], limit: int = 2) -> tuple[list[str], int]:
+    return steps[:limit], max(len(steps) - limit, 0)
+
+
 def rag(*, overdue: int, overdue_critical: int, at_risk: int, blocked: int, min_slack: int | None,
-        infeasible: int, overflow: int) -> Verdict:
-    """The merger's status: red when a deadline cannot be met or a critical step is late; amber when
-    something is overdue, blocked, at risk or over vendor capacity; green otherwise."""
+        infeasible: int, overflow: int, blocked_critical: list[str] | None = None,
+        blocked_tight: list[tuple[str, int]] | None = None, plan_check: int = 0) -> Verdict:
+    """The merger's status: red when a deadline cannot be met, a critical step is late or a blocked step
+    is on the critical path; amber when something is overdue, blocked (a blocked step whose slack is
+    below the notice window is named), at risk, over vendor capacity or the plan check has findings;
+    green otherwise. ``blocked_critical``: names of blocked critical steps; ``blocked_tight``: (name,
+    slack) of blocked steps with slack below the notice window."""
     red, amber = [], []
+    shown, more = _named(list(blocked_critical or []))
+    for name in shown:
+        red.append(_("%(step)s is blocked on the critical path") % {"step": name})
+    if more:
+        red.append(ngettext("and %(n)d more blocked step on the critical path",
+                            "and %(n)d more blocked steps on the critical path", more) % {"n": more})
+    shown_tight, more_tight = _named(list(blocked_tight or []))
+    for name, slack in shown_tight:
+        amber.append(ngettext("%(step)s is blocked with %(n)d working day of slack left",
+                              "%(step)s is blocked with %(n)d working days of slack left", slack)
+                     % {"step": name, "n": slack})
+    if more_tight:
+        amber.append(ngettext("and %(n)d more blocked step with little slack",
+                              "and %(n)d more blocked steps with little slack", more_tight) % {"n": more_tight})
+    if plan_check:
+        amber.append(ngettext("%(n)d finding in the plan check", "%(n)d findings in the plan check", plan_check)
+                     % {"n": plan_check})
     if infeasible:
         red.append(ngettext("%(n)d chain misses its deadline", "%(n)d chains miss their deadline", infeasible)
                    % {"n": infeasible})
@@ -87,9 +112,37 @@ def finding_counts(findings) -> tuple[int, int]:
     return infeasible, overflow
 
 
+def blocked_named(merger_ids: list[int]) -> tuple[dict[int, list[str]], dict[int, list[tuple[str, int]]]]:
+    """Blocked steps that decide the verdict, by merger (one query): those on the critical path (names),
+    and the others whose slack is below the notice window (name, slack)."""
+    from django.utils.translation import get_language
+
+    from runbook.models import Step
+    from runbook.risks import notice_days
+
+    notice = notice_days()
+    en = (get_language() or "da")[:2] == "en"
+    critical: dict[int, list[str]] = {}
+    tight: dict[int, list[tuple[str, int]]] = {}
+    rows = (
+        Step.objects.filter(runbook__merger_id__in=merger_ids, status="blocked")
+        .filter(Q(is_critical=True) | Q(total_slack__lt=notice))
+        .order_by("total_slack", "sequence", "pk")
+        .values_list("runbook__merger_id", "key", "name", "name_en", "is_critical", "total_slack")
+    )
+    for merger_id, key, name, name_en, is_critical, slack in rows:
+        label = f"{key} {(name_en or name) if en else name}"
+        if is_critical:
+            critical.setdefault(merger_id, []).append(label)
+        else:
+            tight.setdefault(merger_id, []).append((label, max(int(slack), 0)))
+    return critical, tight
+
+
 def merger_summaries(merger_ids: list[int]) -> dict[int, dict]:
-    """One line of status per merger (two queries however many mergers and steps): progress, overdue,
-    blocked, at risk, minimum slack, findings, and the red/amber/green verdict."""
+    """One line of status per merger (three queries however many mergers and steps): progress, overdue,
+    blocked, at risk, minimum slack, findings, plan-check count, and the red/amber/green verdict — the
+    one verdict the landing page, the dashboard and the review page show."""
     from runbook.models import Runbook, Step
 
     on = today()
@@ -113,7 +166,13 @@ def merger_summaries(merger_ids: list[int]) -> dict[int, dict]:
         .order_by()
     )
     by_merger = {r["runbook__merger_id"]: r for r in rows}
-    findings = dict(Runbook.objects.filter(merger_id__in=merger_ids).values_list("merger_id", "schedule_findings"))
+    findings, plan_checks = {}, {}
+    for merger_id, stored, checked in Runbook.objects.filter(merger_id__in=merger_ids).values_list(
+        "merger_id", "schedule_findings", "plan_check"
+    ):
+        findings[merger_id] = stored
+        plan_checks[merger_id] = len(checked or [])
+    blocked_critical, blocked_tight = blocked_named(merger_ids)
     out = {}
     for merger_id in merger_ids:
         r = by_merger.get(merger_id) or {
@@ -126,6 +185,8 @@ def merger_summaries(merger_ids: list[int]) -> dict[int, dict]:
         verdict = rag(
             overdue=r["overdue"], overdue_critical=r["overdue_critical"], at_risk=r["at_risk"],
             blocked=r["blocked"], min_slack=r["min_slack"], infeasible=infeasible, overflow=overflow,
+            blocked_critical=blocked_critical.get(merger_id), blocked_tight=blocked_tight.get(merger_id),
+            plan_check=plan_checks.get(merger_id, 0),
         )
         out[merger_id] = {
             **r,
@@ -135,6 +196,7 @@ def merger_summaries(merger_ids: list[int]) -> dict[int, dict]:
             "infeasible": infeasible,
             "overflow": overflow,
             "has_runbook": merger_id in findings,
+            "plan_check": plan_checks.get(merger_id, 0),
             "verdict": verdict,
             # larger = worse; used to sort mergers by risk
             "risk_score": (

@@ -23,7 +23,7 @@ from mergeplan.svg import BurnPoint, burnup
 from .forms import ApiTokenForm, DispensationForm
 from .models import ApiToken, FeedToken, Merger
 from .permissions import Action, MergerAccess, accesses_for, merger_access
-from .selectors import FINISHED, countdown, finding_counts, merger_summaries, rag
+from .selectors import FINISHED, countdown, merger_summaries
 
 # --- helpers shared by the pages ------------------------------------------------------------------
 
@@ -91,12 +91,6 @@ def _as_list(items) -> list:
     return list(items) if items is not None else []
 
 
-def _get(obj, name, default=None):
-    if isinstance(obj, dict):
-        return obj.get(name, default)
-    return getattr(obj, name, default)
-
-
 def dashboard_context(merger: Merger, access: MergerAccess) -> dict:
     """Everything the dashboard and the status report show (a fixed number of queries)."""
     from runbook import selectors
@@ -115,15 +109,15 @@ def dashboard_context(merger: Merger, access: MergerAccess) -> dict:
         .order_by("planned_finish", "sequence")[:8]
     )
     findings = list(schedule.get("findings") or [])
-    infeasible, overflow = finding_counts(findings)
-    critical_ids = set(schedule.get("critical_path") or [])
-    overdue_critical = sum(1 for s in overdue if _get(s, "is_critical") or _get(s, "id") in critical_ids)
     overall = progress.get("overall") or {}
-    slacks = [_get(s, "total_slack") for s in at_risk if _get(s, "total_slack") is not None]
-    verdict = rag(
-        overdue=len(overdue), overdue_critical=overdue_critical, at_risk=len(at_risk), blocked=len(blocked),
-        min_slack=min(slacks) if slacks else None, infeasible=infeasible, overflow=overflow,
-    )
+    # the one verdict: the same selector the landing page and the review page use
+    verdict = merger_summaries([merger.pk])[merger.pk]["verdict"]
+    plan_check = list(schedule.get("plan_check") or [])
+    go_lives = [
+        {"step": s, "placement": selectors.placement_messages(
+            s.placement, vendor=s.assignee_vendor.name if s.assignee_vendor_id else None)}
+        for s in selectors.cutovers(merger)[:60]
+    ]
     snapshots = list(
         ProgressSnapshot.objects.filter(runbook__merger=merger).order_by("date")
         .values_list("date", "done_days", "planned_done_days", "total_days")
@@ -151,6 +145,9 @@ def dashboard_context(merger: Merger, access: MergerAccess) -> dict:
         "overall": overall,
         "schedule": schedule,
         "findings": findings,
+        "plan_check": plan_check,
+        "plan_check_count": len(plan_check),
+        "go_lives": go_lives,
         "at_risk": at_risk_rows,
         "at_risk_count": len(at_risk),
         "overdue": overdue[:50],

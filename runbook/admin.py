@@ -176,14 +176,14 @@ class StepAdmin(ScopedAdmin):
     list_display = ("key", "name", "merger", "kind", "status", "planned_start", "planned_finish", "go_live",
                     "total_slack", "is_critical", "at_risk", "assignee_municipality", "assignee_vendor")
     list_filter = ("status", "kind", "is_critical", "at_risk", "post_merger", ("runbook__merger", ScopedRelatedFilter),
-                   "phase__number", "domain")
+                   "phase__number", "domain", "plan_tag", "needs_users", "direction")
     search_fields = ("key", "name", "name_en")
     list_select_related = ("runbook__merger", "assignee_municipality", "assignee_vendor")
     autocomplete_fields = ("owner", "assignee_municipality", "assignee_vendor")
     raw_id_fields = ("wave",)
     inlines = (SignoffInline, CommentInline)
     RESULT_FIELDS = ("planned_start", "planned_finish", "early_start", "early_finish", "late_start",
-                     "late_finish", "total_slack", "is_critical", "go_live", "at_risk", "risk_reasons")
+                     "late_finish", "total_slack", "is_critical", "go_live", "placement", "at_risk", "risk_reasons")
     INFO_FIELDS = ("runbook", "key", "phase", "kind", "responsible_role", "domain", "harmonisation",
                    "conversion", "actual_start", "actual_finish", "override_reason", "version", "updated_at")
     fieldsets = (
@@ -348,8 +348,8 @@ class FreezeWindowAdmin(ScopedAdmin):
     """Windows of one merger belong to its IT chief; national and vendor windows to superusers."""
 
     merger_path = "merger"
-    list_display = ("name", "start", "end", "vendor", "domain", "merger", "is_inferred")
-    list_filter = ("is_inferred", "vendor", "domain", ("merger", ScopedRelatedFilter))
+    list_display = ("name", "start", "end", "blocks", "vendor", "domain", "merger", "is_inferred")
+    list_filter = ("blocks", "is_inferred", "vendor", "domain", ("merger", ScopedRelatedFilter))
     search_fields = ("name",)
     list_select_related = ("vendor", "domain", "merger")
     date_hierarchy = "start"
@@ -390,6 +390,45 @@ class FreezeWindowAdmin(ScopedAdmin):
         ids = [obj.merger_id] if obj.merger_id else list(Merger.objects.values_list("pk", flat=True))
         for merger_id in ids:
             plan_changed(merger_id)
+
+
+class CalendarRuleAdminForm(forms.ModelForm):
+    """A recurring rule; the fields its kind needs are checked here (the error stands at the field)."""
+
+    class Meta:
+        model = m.CalendarRule
+        fields = ("name", "kind", "blocks", "domain", "vendor", "merger", "days", "week_from", "week_to",
+                  "month_from", "day_from", "month_to", "day_to", "is_inferred", "is_active", "note")
+
+    def clean(self):
+        from mergeplan.exceptions import ApplicationError
+
+        from .services import calendar_rule_check
+
+        data = super().clean()
+        if "kind" in data:
+            rule = m.CalendarRule(**{k: v for k, v in data.items() if k in self.Meta.fields})
+            try:
+                calendar_rule_check(rule)
+            except ApplicationError as exc:
+                self.add_error(exc.field if exc.field in self.fields else None, exc.message)
+        return data
+
+
+@admin.register(m.CalendarRule)
+class CalendarRuleAdmin(FreezeWindowAdmin):
+    """Recurring rules (fællesferie, payroll and payout runs, year-end closing): a merger's own belong to its
+    IT chief, national ones to superusers; a change replans the mergers concerned."""
+
+    form = CalendarRuleAdminForm
+    list_display = ("name", "kind", "blocks", "domain", "vendor", "merger", "is_active", "is_inferred")
+    list_filter = ("kind", "blocks", "is_active", "is_inferred", "domain", ("merger", ScopedRelatedFilter))
+    date_hierarchy = None
+    fieldsets = (
+        (None, {"fields": ("name", "kind", "blocks", "is_active", "is_inferred", "note")}),
+        (_("Applies to"), {"fields": ("domain", "vendor", "merger")}),
+        (_("When"), {"fields": ("days", "week_from", "week_to", "month_from", "day_from", "month_to", "day_to")}),
+    )
 
 
 class BaselineEntryInline(ReadOnlyInline):

@@ -11,9 +11,10 @@ from django.db.models import Q
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.formats import date_format
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _lazy
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST
 
 from mergeplan.clock import today
@@ -41,6 +42,7 @@ from .models import (
     StepStatus,
     Wave,
 )
+from .selectors import placement_messages
 
 #: The order the next statuses are offered in: the usual move forward first.
 _STATUS_ORDER = [StepStatus.IN_PROGRESS, StepStatus.DONE, StepStatus.BLOCKED, StepStatus.NOT_STARTED,
@@ -48,14 +50,14 @@ _STATUS_ORDER = [StepStatus.IN_PROGRESS, StepStatus.DONE, StepStatus.BLOCKED, St
 
 #: The audit verbs in words.
 VERB_LABELS = {
-    "status_changed": _lazy("changed the status"),
-    "step_updated": _lazy("changed the plan"),
-    "checkpoint_signed": _lazy("signed"),
-    "commented": _lazy("commented"),
-    "dependency_added": _lazy("added a predecessor"),
-    "dependency_removed": _lazy("removed a predecessor"),
-    "rescheduled": _lazy("rescheduled"),
-    "step_rescheduled": _lazy("moved the planned dates"),
+    "status_changed": gettext_lazy("changed the status"),
+    "step_updated": gettext_lazy("changed the plan"),
+    "checkpoint_signed": gettext_lazy("signed"),
+    "commented": gettext_lazy("commented"),
+    "dependency_added": gettext_lazy("added a predecessor"),
+    "dependency_removed": gettext_lazy("removed a predecessor"),
+    "rescheduled": gettext_lazy("rescheduled"),
+    "step_rescheduled": gettext_lazy("moved the planned dates"),
 }
 _FINISHED = (StepStatus.DONE, StepStatus.SKIPPED)
 
@@ -112,10 +114,19 @@ def _apply_filters(qs, filters: dict, user):
     return qs
 
 
+def step_placement(step: Step) -> list[str]:
+    """Why the step's go-live sits where it does, in words (cutovers; the vendor must be loaded)."""
+    if not step.placement:
+        return []
+    vendor = step.assignee_vendor.name if step.assignee_vendor_id else None
+    return placement_messages(step.placement, vendor=vendor)
+
+
 def _row_context(step: Step, access: MergerAccess, *, form=None, message: str = "") -> dict:
     can_change = access.allows(Action.TRANSITION_STEP, step)
     return {
         "step": step,
+        "placement": step_placement(step),
         "can_change": can_change,
         "allowed": [(s, StepStatus(s).label) for s in allowed_transitions(step)] if can_change else [],
         "form": form,
@@ -319,6 +330,30 @@ def checkpoint_sign(request: HttpRequest, merger_id: int, step_id: int) -> HttpR
 # --- timeline -------------------------------------------------------------------------------------
 
 
+def timeline_windows(merger: Merger, start: dt.date, end: dt.date) -> list[dict]:
+    """The dated windows that close days for the merger: freeze windows and the calendar rules
+    (fællesferie, payroll runs, year-end) expanded over the chart's years, national and the merger's own.
+    Dicts with name, start, end, vendor__code, domain__code, merger_id, blocks (two queries)."""
+    from . import planning
+
+    expand = getattr(planning, "calendar_windows", None)
+    if expand is not None:
+        return expand(years=range(start.year, end.year + 1), merger_id=merger.pk)
+    return list(  # pragma: no cover - before the rules were expanded
+        FreezeWindow.objects.filter(Q(merger=merger) | Q(merger__isnull=True))
+        .order_by("start").values("name", "start", "end", "vendor__code", "domain__code", "merger_id", "blocks")
+    )
+
+
+def window_label(window: dict) -> str:
+    """A window in words: its name, what it applies to, and what it blocks."""
+    scope = ", ".join(x for x in (window.get("domain__code"), window.get("vendor__code")) if x)
+    blocks = (_("no go-live and no user work") if window.get("blocks") == "work" else _("no go-live"))
+    name = f"{window['name']} ({scope})" if scope else window["name"]
+    return f"{name}: {date_format(window['start'], 'j. b. Y')} – {date_format(window['end'], 'j. b. Y')} · {blocks}"
+
+
+
 @login_required
 def timeline(request: HttpRequest, merger_id: int) -> HttpResponse:
     """The Gantt chart of the merger's runbook, drawn on the server as SVG."""
@@ -340,7 +375,6 @@ def timeline(request: HttpRequest, merger_id: int) -> HttpResponse:
             sid: (s, f) for sid, s, f in
             BaselineEntry.objects.filter(baseline=baseline).values_list("step_id", "planned_start", "planned_finish")
         }
-    freezes = list(FreezeWindow.objects.filter(Q(merger=merger) | Q(merger__isnull=True)).order_by("start"))
     waves = list(Wave.objects.filter(runbook__merger=merger).order_by("number"))
     on = today()
     dated = [s for s in steps if s.planned_start and s.planned_finish]
@@ -348,6 +382,8 @@ def timeline(request: HttpRequest, merger_id: int) -> HttpResponse:
     hi = max([s.planned_finish for s in dated] + [merger.legal_date])
     start = lo - dt.timedelta(days=7)
     end = hi + dt.timedelta(days=14)
+    freezes = [{**f, "label": window_label(f)} for f in timeline_windows(merger, start, end)
+               if f["end"] >= start and f["start"] <= end]
     critical_word = _("critical")
     rows = []
     for s in steps:
@@ -372,7 +408,7 @@ def timeline(request: HttpRequest, merger_id: int) -> HttpResponse:
     for w in waves:
         if w.milestone_date:
             lines.append(DateLine(w.milestone_date, _("Wave %(n)d") % {"n": w.number}, "wave"))
-    shades = [Shade(f.start, f.end, f.name) for f in freezes]
+    shades = [Shade(f["start"], f["end"], f["label"], css=f"blocks-{f.get('blocks') or 'go_live'}") for f in freezes]
     months = [_("Jan"), _("Feb"), _("Mar"), _("Apr"), _("May"), _("Jun"), _("Jul"), _("Aug"), _("Sep"),
               _("Oct"), _("Nov"), _("Dec")]
     svg = gantt(

@@ -1,12 +1,24 @@
 """Admin of the inventory (vendors, domains, systems, instances, interfaces) and the decisions."""
 from __future__ import annotations
 
+from django import forms
 from django.contrib import admin
+from django.utils.translation import gettext_lazy as _
 
+from mergeplan.exceptions import ApplicationError
 from municipalities.admin import ReadOnlyAdmin, ReadOnlyInline, ScopedAdmin, ScopedRelatedFilter
 from municipalities.permissions import Action
 
-from .models import Conversion, Domain, Harmonisation, Interface, System, SystemInstance, Vendor
+from .models import (
+    Conversion,
+    Domain,
+    Harmonisation,
+    Interface,
+    System,
+    SystemInstance,
+    Vendor,
+    VendorCapacityPeriod,
+)
 
 
 @admin.register(Vendor)
@@ -34,11 +46,88 @@ class VendorAdmin(ScopedAdmin):
         ).weekly_cutover_capacity
 
 
+class DomainAdminForm(forms.ModelForm):
+    """An area with its legal binding; ``binding_latest`` is required for ``may_follow`` and must come
+    after the legal date (the error stands at that field)."""
+
+    class Meta:
+        model = Domain
+        fields = ("code", "name", "name_en", "position", "binding", "binding_latest", "binding_inferred",
+                  "binding_note", "holds_data", "central_conversion")
+
+    def clean(self):
+        from .services import domain_binding_check
+
+        data = super().clean()
+        if "binding" in data:
+            try:
+                domain_binding_check(binding=data["binding"], binding_latest=data.get("binding_latest"))
+            except ApplicationError as exc:
+                self.add_error(exc.field if exc.field in self.fields else None, exc.message)
+        return data
+
+
 @admin.register(Domain)
 class DomainAdmin(ScopedAdmin):
-    list_display = ("name", "name_en", "code", "position")
+    """Areas are shared by every merger: a changed binding goes through ``domain_binding_set`` (recorded,
+    and every merger with a cutover in the area is replanned)."""
+
+    form = DomainAdminForm
+    list_display = ("name", "name_en", "code", "position", "binding", "binding_latest", "binding_inferred",
+                    "holds_data", "central_conversion")
+    list_filter = ("binding", "binding_inferred", "holds_data", "central_conversion")
     search_fields = ("name", "name_en", "code")
     ordering = ("position", "code")
+    fieldsets = (
+        (None, {"fields": ("code", "name", "name_en", "position")}),
+        (_("Legal binding"), {"fields": ("binding", "binding_latest", "binding_inferred", "binding_note")}),
+        (_("Conversion"), {"fields": ("holds_data", "central_conversion")}),
+    )
+
+    def save_model(self, request, obj, form, change):
+        from .services import BINDING_FIELDS, domain_binding_set
+
+        changed = [name for name in BINDING_FIELDS if name in form.changed_data]
+        if not change or not changed:
+            super().save_model(request, obj, form, change)
+            return
+        data = {name: getattr(obj, name) for name in changed}
+        stored = Domain.objects.get(pk=obj.pk)
+        for name in changed:
+            setattr(obj, name, getattr(stored, name))
+            form.changed_data.remove(name)
+        if form.changed_data:
+            super().save_model(request, obj, form, change)
+        domain = domain_binding_set(domain=obj, actor=request.user, data=data)
+        for name in BINDING_FIELDS:
+            setattr(obj, name, getattr(domain, name))
+
+
+@admin.register(VendorCapacityPeriod)
+class VendorCapacityPeriodAdmin(ScopedAdmin):
+    """A vendor's go-lives per week in a period; saved through ``vendor_capacity_period_save`` (recorded,
+    the vendor's mergers replanned)."""
+
+    list_display = ("vendor", "start", "end", "capacity", "note", "is_inferred")
+    list_filter = ("vendor", "is_inferred")
+    list_select_related = ("vendor",)
+    search_fields = ("vendor__name", "note")
+    date_hierarchy = "start"
+    fields = ("vendor", "start", "end", "capacity", "note", "is_inferred")
+
+    def save_model(self, request, obj, form, change):
+        from .services import CAPACITY_PERIOD_FIELDS, vendor_capacity_period_save
+
+        data = {name: getattr(obj, name) for name in CAPACITY_PERIOD_FIELDS}
+        period = vendor_capacity_period_save(
+            period=VendorCapacityPeriod(pk=obj.pk) if change else None, actor=request.user, data=data
+        )
+        obj.pk = period.pk
+
+    def delete_model(self, request, obj):
+        from .services import vendor_capacity_period_delete
+
+        vendor_capacity_period_delete(period=obj, actor=request.user)
 
 
 @admin.register(System)

@@ -65,3 +65,4 @@ class ProgressSerializer(serializers.Serializer):
     by_phase = serializers.JSONField()
     by_municipality = serializers.JSONField()
     by_domain = serializers.JSONField()
+

@@ -12,6 +12,7 @@ from mergeplan.api_support import ETagMixin, PolicyMixin, atomic_write
 from municipalities.models import Merger, Municipality
 from municipalities.permissions import Action, restrict
 from municipalities.services import merger_dispensation_set
+from runbook.api.serializers import PlanCheckSerializer
 
 from .filters import MergerFilter, MunicipalityFilter
 from .serializers import (
@@ -109,6 +110,16 @@ class MergerViewSet(ETagMixin, PolicyMixin, mixins.UpdateModelMixin, viewsets.Re
         """The merger's schedule: findings, critical path, waves and scenarios."""
         merger = self.get_object()
         return Response(_planning_selector("schedule_for_merger")(merger))
+
+    @extend_schema(responses=PlanCheckSerializer)
+    @action(detail=True, methods=["get"], url_path="plan-check")
+    def plan_check(self, request, pk=None):
+        """The domain findings of the merger's last schedule run (go-live on a closed day, preparation not
+        just in time, binding broken, vendor overload …), each with a message and links to its steps."""
+        from runbook.selectors import plan_check_for_merger
+
+        merger = self.get_object()
+        return Response(plan_check_for_merger(merger.pk))
 
     @extend_schema(responses=ProgressSerializer)
     @action(detail=True, methods=["get"])

@@ -6,15 +6,22 @@ querysets, so a list of any length costs the same number of queries.
 from __future__ import annotations
 
 from django.contrib.auth import get_user_model
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from mergeplan.api_support import StrictSerializer
-from municipalities.models import Municipality
+from municipalities.models import Merger, Municipality
 from runbook.models import (
+    Blocks,
+    CalendarRule,
     Comment,
     Dependency,
     DependencyType,
+    Direction,
     Event,
+    FreezeWindow,
+    PlanTag,
+    RuleKind,
     Runbook,
     SignoffDecision,
     Step,
@@ -22,7 +29,7 @@ from runbook.models import (
     Wave,
 )
 from runbook.services import missing_go_roles
-from systems.models import Vendor
+from systems.models import Domain, Vendor
 
 
 class RunbookSerializer(serializers.ModelSerializer):
@@ -30,7 +37,8 @@ class RunbookSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Runbook
-        fields = ["id", "merger", "template", "created_at", "scheduled_at", "schedule_summary", "schedule_findings"]
+        fields = ["id", "merger", "template", "created_at", "scheduled_at", "schedule_summary", "schedule_findings",
+                  "plan_check"]
         read_only_fields = fields
 
 
@@ -46,7 +54,7 @@ class WaveSerializer(serializers.ModelSerializer):
 _STEP_COMMON = [
     "id", "merger", "runbook", "key", "sequence", "name", "name_en", "kind", "status", "phase",
     "municipality", "vendor", "domain", "wave", "wave_name", "planned_start", "planned_finish", "go_live",
-    "total_slack", "is_critical", "at_risk", "risk_reasons",
+    "total_slack", "is_critical", "at_risk", "risk_reasons", "target_date", "placement",
 ]
 
 
@@ -64,7 +72,7 @@ class StepSerializer(serializers.ModelSerializer):
         model = Step
         fields = [
             *_STEP_COMMON, "description", "duration_days", "responsible_role", "owner", "post_merger",
-            "deadline", "not_before", "early_start", "early_finish", "late_start", "late_finish",
+            "direction", "needs_users", "plan_tag", "deadline", "not_before", "early_start", "early_finish", "late_start", "late_finish",
             "actual_start", "actual_finish", "override_reason", "version", "updated_at",
         ]
         read_only_fields = fields
@@ -161,6 +169,10 @@ class StepUpdateInput(StrictSerializer):
     deadline = serializers.DateField(required=False, allow_null=True)
     not_before = serializers.DateField(required=False, allow_null=True)
     wave = serializers.PrimaryKeyRelatedField(required=False, allow_null=True, queryset=Wave.objects.none())
+    direction = serializers.ChoiceField(required=False, choices=Direction.choices)
+    needs_users = serializers.BooleanField(required=False)
+    plan_tag = serializers.ChoiceField(required=False, choices=PlanTag.choices, allow_blank=True)
+    target_date = serializers.DateField(required=False, allow_null=True)
 
     def __init__(self, *args, merger_id: int | None = None, runbook_id: int | None = None, **kwargs):
         super().__init__(*args, **kwargs)
@@ -205,3 +217,114 @@ class CommentCreateInput(StrictSerializer):
         super().__init__(*args, **kwargs)
         if steps is not None:
             self.fields["step"].queryset = steps
+
+
+# --- Calendar: freeze windows and recurring rules ---------------------------------------------------------
+
+
+@extend_schema_field({"type": "string", "pattern": "^(summer_holiday|payroll_run|payout_run|year_end)$",
+                      "description": "summer_holiday, payroll_run, payout_run or year_end"})
+class RuleKindField(serializers.ChoiceField):
+    """A rule's kind (its own schema: the name "kind" is taken by the steps' kinds)."""
+
+    def __init__(self, **kwargs):
+        super().__init__(choices=RuleKind.choices, **kwargs)
+
+
+class FreezeWindowSerializer(serializers.ModelSerializer):
+    """A dated window in which no go-live (``blocks`` = ``go_live``) or no go-live and no user work
+    (``work``) may take place: national (``merger`` null), per vendor, per area, or for one merger."""
+
+    vendor = serializers.CharField(source="vendor.code", read_only=True, allow_null=True, default=None)
+    domain = serializers.CharField(source="domain.code", read_only=True, allow_null=True, default=None)
+
+    class Meta:
+        model = FreezeWindow
+        fields = ["id", "name", "start", "end", "vendor", "domain", "merger", "blocks", "is_inferred"]
+        read_only_fields = fields
+
+
+class CalendarRuleSerializer(serializers.ModelSerializer):
+    """A recurring rule expanded into windows for every year a plan spans (fællesferie, payroll runs …)."""
+
+    kind = RuleKindField(read_only=True)
+
+    vendor = serializers.CharField(source="vendor.code", read_only=True, allow_null=True, default=None)
+    domain = serializers.CharField(source="domain.code", read_only=True, allow_null=True, default=None)
+
+    class Meta:
+        model = CalendarRule
+        fields = ["id", "name", "kind", "blocks", "domain", "vendor", "merger", "days", "week_from", "week_to",
+                  "month_from", "day_from", "month_to", "day_to", "is_inferred", "is_active", "note"]
+        read_only_fields = fields
+
+
+class _CalendarInput(StrictSerializer):
+    """What the windows and rules share: the area and vendor (codes) and the merger (id; null = national)."""
+
+    domain = serializers.SlugRelatedField(slug_field="code", queryset=Domain.objects.all(), required=False,
+                                          allow_null=True)
+    vendor = serializers.SlugRelatedField(slug_field="code", queryset=Vendor.objects.all(), required=False,
+                                          allow_null=True)
+    merger = serializers.PrimaryKeyRelatedField(queryset=Merger.objects.none(), required=False, allow_null=True)
+    blocks = serializers.ChoiceField(choices=Blocks.choices, required=False)
+    is_inferred = serializers.BooleanField(required=False)
+
+    def __init__(self, *args, mergers=None, partial_input: bool = False, **kwargs):
+        super().__init__(*args, **kwargs)
+        if mergers is not None:
+            self.fields["merger"].queryset = mergers
+        if partial_input:
+            for field in self.fields.values():
+                field.required = False
+
+
+class FreezeWindowInput(_CalendarInput):
+    name = serializers.CharField(max_length=100)
+    start = serializers.DateField()
+    end = serializers.DateField()
+
+
+class CalendarRuleInput(_CalendarInput):
+    name = serializers.CharField(max_length=100)
+    kind = RuleKindField()
+    days = serializers.IntegerField(required=False, min_value=0, max_value=100)
+    week_from = serializers.IntegerField(required=False, allow_null=True, min_value=1, max_value=53)
+    week_to = serializers.IntegerField(required=False, allow_null=True, min_value=1, max_value=53)
+    month_from = serializers.IntegerField(required=False, allow_null=True, min_value=1, max_value=12)
+    day_from = serializers.IntegerField(required=False, allow_null=True, min_value=1, max_value=31)
+    month_to = serializers.IntegerField(required=False, allow_null=True, min_value=1, max_value=12)
+    day_to = serializers.IntegerField(required=False, allow_null=True, min_value=1, max_value=31)
+    is_active = serializers.BooleanField(required=False)
+    note = serializers.CharField(required=False, allow_blank=True, max_length=5000)
+
+
+# --- Plan check -------------------------------------------------------------------------------------------
+
+
+class PlanCheckStepSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    key = serializers.CharField()
+    url = serializers.CharField(help_text="The step's page.")
+    api_url = serializers.CharField(help_text="The step in the API.")
+
+
+class PlanCheckFindingSerializer(serializers.Serializer):
+    kind = serializers.CharField()
+    step_ids = serializers.ListField(child=serializers.IntegerField())
+    step_keys = serializers.ListField(child=serializers.CharField())
+    date = serializers.DateField(allow_null=True)
+    days = serializers.IntegerField()
+    vendor = serializers.CharField(allow_null=True)
+    week = serializers.CharField(allow_null=True)
+    label = serializers.CharField()
+    message = serializers.CharField()
+    steps = PlanCheckStepSerializer(many=True)
+
+
+class PlanCheckSerializer(serializers.Serializer):
+    """The domain findings of the merger's last schedule run (``Runbook.plan_check``), each in words."""
+
+    merger = serializers.IntegerField()
+    count = serializers.IntegerField()
+    findings = PlanCheckFindingSerializer(many=True)

@@ -14,7 +14,7 @@ from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_view
 from icalendar import Calendar
 from icalendar import Event as ICalEvent
 from rest_framework import mixins, status, viewsets
@@ -41,10 +41,12 @@ from municipalities.models import Merger, Municipality
 from municipalities.permissions import Action, restrict
 from runbook.models import (
     BaselineEntry,
+    CalendarRule,
     CheckpointSignoff,
     Comment,
     Dependency,
     Event,
+    FreezeWindow,
     Phase,
     Runbook,
     Step,
@@ -52,6 +54,9 @@ from runbook.models import (
     Wave,
 )
 from runbook.services import (
+    calendar_entry_delete,
+    calendar_entry_save,
+    calendar_may_change,
     checkpoint_sign,
     comment_add,
     dependency_add,
@@ -63,6 +68,8 @@ from systems.models import Domain, Vendor
 
 from .filters import CommentFilter, DependencyFilter, EventFilter, MilestoneFilter, StepFilter, WaveFilter
 from .serializers import (
+    CalendarRuleInput,
+    CalendarRuleSerializer,
     CheckpointSerializer,
     CheckpointSignInput,
     CommentCreateInput,
@@ -70,6 +77,8 @@ from .serializers import (
     DependencyCreateInput,
     DependencySerializer,
     EventSerializer,
+    FreezeWindowInput,
+    FreezeWindowSerializer,
     MilestoneSerializer,
     RunbookSerializer,
     StepSerializer,
@@ -343,6 +352,106 @@ class EventViewSet(ETagMixin, viewsets.ReadOnlyModelViewSet):
 
     def get_queryset(self):
         return restrict(Event.objects.select_related("actor", "content_type"), self.request.user, merger_path="merger")
+
+
+# --- Calendar: freeze windows and recurring rules -------------------------------------------------------
+
+
+def calendar_in_scope(model, user):
+    """National windows or rules (no merger) for everyone signed in; a merger's own within the user's scope."""
+    if not getattr(user, "is_authenticated", False):
+        return model.objects.none()
+    qs = model.objects.select_related("vendor", "domain")
+    if user.is_superuser:
+        return qs
+    return qs.filter(Q(merger__isnull=True) | Q(merger__in=restrict(Merger.objects.all(), user, merger_path="id")))
+
+
+class _CalendarViewSet(
+    ETagMixin, mixins.CreateModelMixin, mixins.UpdateModelMixin, mixins.DestroyModelMixin,
+    viewsets.ReadOnlyModelViewSet,
+):
+    """Shared by freeze windows and calendar rules: read by everyone who reads a merger (national ones by
+    all); written by the merger's IT chief (its own) or staff (national), through the calendar services."""
+
+    model = None
+    input_class = None
+    http_method_names = ["get", "post", "patch", "delete", "head", "options"]
+
+    def get_queryset(self):
+        return calendar_in_scope(self.model, self.request.user)
+
+    def _input(self, *, partial: bool):
+        mergers = restrict(Merger.objects.all(), self.request.user, merger_path="id")
+        return self.input_class(data=self.request.data, mergers=mergers, partial_input=partial)
+
+    def _require(self, merger_id):
+        if not calendar_may_change(self.request.user, merger_id):
+            from rest_framework import exceptions
+
+            raise exceptions.PermissionDenied(_("You do not have permission to do this."))
+
+    def create(self, request, *args, **kwargs):
+        data = self._input(partial=False)
+        data.is_valid(raise_exception=True)
+        values = dict(data.validated_data)
+        self._require(getattr(values.get("merger"), "pk", None))
+        obj = calendar_entry_save(model=self.model, actor=request.user, data=values)
+        return self.object_response(obj, status_code=status.HTTP_201_CREATED)
+
+    def partial_update(self, request, *args, **kwargs):
+        obj = self.get_object()
+        self._require(obj.merger_id)
+        data = self._input(partial=True)
+        data.is_valid(raise_exception=True)
+        with atomic_write():
+            locked = self.locked(obj)
+            obj = calendar_entry_save(model=self.model, obj=locked, actor=request.user,
+                                      data=dict(data.validated_data))
+        return self.object_response(obj)
+
+    def update(self, request, *args, **kwargs):  # PUT is not offered
+        return self.http_method_not_allowed(request, *args, **kwargs)
+
+    def destroy(self, request, *args, **kwargs):
+        obj = self.get_object()
+        self._require(obj.merger_id)
+        with atomic_write():
+            locked = self.locked(obj)
+            calendar_entry_delete(obj=locked, actor=request.user)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+@extend_schema_view(
+    create=extend_schema(request=FreezeWindowInput, responses={201: FreezeWindowSerializer}),
+    partial_update=extend_schema(request=FreezeWindowInput, responses=FreezeWindowSerializer),
+)
+class FreezeWindowViewSet(_CalendarViewSet):
+    """Dated freeze windows (e.g. KMD's national closure 22.12.2006–1.1.2007); ``blocks`` says whether only
+    go-lives or also the users' work are kept out."""
+
+    model = FreezeWindow
+    input_class = FreezeWindowInput
+    serializer_class = FreezeWindowSerializer
+    filterset_fields = ["merger", "blocks"]
+    ordering_fields = ["start", "id"]
+    ordering = ["start", "name", "id"]
+
+
+@extend_schema_view(
+    create=extend_schema(request=CalendarRuleInput, responses={201: CalendarRuleSerializer}),
+    partial_update=extend_schema(request=CalendarRuleInput, responses=CalendarRuleSerializer),
+)
+class CalendarRuleViewSet(_CalendarViewSet):
+    """Recurring calendar rules (fællesferie, payroll and payout runs, year-end closing), expanded into
+    windows for every year a plan spans."""
+
+    model = CalendarRule
+    input_class = CalendarRuleInput
+    serializer_class = CalendarRuleSerializer
+    filterset_fields = ["merger", "kind", "blocks", "is_active"]
+    ordering_fields = ["kind", "name", "id"]
+    ordering = ["kind", "name", "id"]
 
 
 # --- iCalendar ----------------------------------------------------------------------------------------

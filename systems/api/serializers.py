@@ -5,7 +5,17 @@ from rest_framework import serializers
 
 from mergeplan.api_support import StrictSerializer
 from municipalities.models import Municipality
-from systems.models import Conversion, Domain, Harmonisation, Hosting, System, SystemInstance, Vendor
+from systems.models import (
+    Conversion,
+    Domain,
+    Harmonisation,
+    Hosting,
+    LegalBinding,
+    System,
+    SystemInstance,
+    Vendor,
+    VendorCapacityPeriod,
+)
 
 
 class VendorSerializer(serializers.ModelSerializer):
@@ -16,10 +26,52 @@ class VendorSerializer(serializers.ModelSerializer):
 
 
 class DomainSerializer(serializers.ModelSerializer):
+    """An area with its legal binding: how its go-lives relate to the legal date (``binding_latest`` for
+    ``may_follow``), whether that is inferred, and whether it holds data or is converted centrally."""
+
     class Meta:
         model = Domain
-        fields = ["id", "code", "name", "name_en", "position"]
+        fields = ["id", "code", "name", "name_en", "position", "binding", "binding_latest", "binding_inferred",
+                  "binding_note", "holds_data", "central_conversion"]
         read_only_fields = fields
+
+
+class DomainBindingInput(StrictSerializer):
+    """PATCH of an area's legal binding (staff)."""
+
+    binding = serializers.ChoiceField(choices=LegalBinding.choices, required=False)
+    binding_latest = serializers.DateField(required=False, allow_null=True)
+    binding_inferred = serializers.BooleanField(required=False)
+    binding_note = serializers.CharField(required=False, allow_blank=True, max_length=5000)
+    holds_data = serializers.BooleanField(required=False)
+    central_conversion = serializers.BooleanField(required=False)
+
+
+class VendorCapacityPeriodSerializer(serializers.ModelSerializer):
+    vendor = serializers.CharField(source="vendor.code", read_only=True)
+
+    class Meta:
+        model = VendorCapacityPeriod
+        fields = ["id", "vendor", "start", "end", "capacity", "note", "is_inferred"]
+        read_only_fields = fields
+
+
+class VendorCapacityPeriodInput(StrictSerializer):
+    """A vendor (code) manages ``capacity`` go-lives per ISO week from ``start`` to ``end`` (staff)."""
+
+    vendor = serializers.SlugRelatedField(slug_field="code", queryset=Vendor.objects.all())
+    start = serializers.DateField()
+    end = serializers.DateField()
+    capacity = serializers.IntegerField(min_value=0, max_value=1000)
+    note = serializers.CharField(required=False, allow_blank=True, max_length=200)
+    is_inferred = serializers.BooleanField(required=False)
+
+
+class VendorCapacityPeriodUpdateInput(VendorCapacityPeriodInput):
+    vendor = serializers.SlugRelatedField(slug_field="code", queryset=Vendor.objects.all(), required=False)
+    start = serializers.DateField(required=False)
+    end = serializers.DateField(required=False)
+    capacity = serializers.IntegerField(min_value=0, max_value=1000, required=False)
 
 
 class SystemSerializer(serializers.ModelSerializer):

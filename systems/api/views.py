@@ -9,20 +9,48 @@ from rest_framework.response import Response
 from mergeplan.api_support import ETagMixin, atomic_write
 from municipalities.models import Merger, Municipality
 from municipalities.permissions import restrict
-from systems.models import Conversion, Domain, Harmonisation, System, SystemInstance, Vendor
-from systems.services import system_instance_create, system_instance_delete, system_instance_update
+from systems.models import (
+    Conversion,
+    Domain,
+    Harmonisation,
+    System,
+    SystemInstance,
+    Vendor,
+    VendorCapacityPeriod,
+)
+from systems.services import (
+    domain_binding_set,
+    system_instance_create,
+    system_instance_delete,
+    system_instance_update,
+    vendor_capacity_period_delete,
+    vendor_capacity_period_save,
+)
 
 from .filters import ConversionFilter, HarmonisationFilter, SystemFilter, SystemInstanceFilter
 from .serializers import (
     ConversionSerializer,
+    DomainBindingInput,
     DomainSerializer,
     HarmonisationSerializer,
     SystemInstanceCreateInput,
     SystemInstanceSerializer,
     SystemInstanceUpdateInput,
     SystemSerializer,
+    VendorCapacityPeriodInput,
+    VendorCapacityPeriodSerializer,
+    VendorCapacityPeriodUpdateInput,
     VendorSerializer,
 )
+
+
+def require_staff(request) -> None:
+    """Reference data shared by every merger (areas, vendors' capacity) is changed by staff only."""
+    from django.utils.translation import gettext as _
+    from rest_framework import exceptions
+
+    if not (request.user.is_staff or request.user.is_superuser):
+        raise exceptions.PermissionDenied(_("Only staff may change reference data shared by every merger."))
 
 
 def municipalities_in_scope(user):
@@ -40,13 +68,76 @@ class VendorViewSet(ETagMixin, viewsets.ReadOnlyModelViewSet):
     ordering = ["name"]
 
 
-class DomainViewSet(ETagMixin, viewsets.ReadOnlyModelViewSet):
+class DomainViewSet(ETagMixin, mixins.UpdateModelMixin, viewsets.ReadOnlyModelViewSet):
+    """The areas with their legal binding. PATCH changes the binding (staff; ``If-Match`` honoured); every
+    merger with a cutover in the area is replanned."""
+
     queryset = Domain.objects.all()
     serializer_class = DomainSerializer
-    filterset_fields = ["code"]
+    filterset_fields = ["code", "binding"]
     search_fields = ["code", "name", "name_en"]
     ordering_fields = ["position", "code", "name"]
     ordering = ["position", "code"]
+    http_method_names = ["get", "patch", "head", "options"]
+
+    @extend_schema(request=DomainBindingInput, responses=DomainSerializer)
+    def partial_update(self, request, *args, **kwargs):
+        domain = self.get_object()
+        require_staff(request)
+        data = DomainBindingInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        with atomic_write():
+            locked = self.locked(domain)
+            domain = domain_binding_set(domain=locked, actor=request.user, data=dict(data.validated_data))
+        return self.object_response(domain)
+
+    def update(self, request, *args, **kwargs):  # PUT is not offered
+        return self.http_method_not_allowed(request, *args, **kwargs)
+
+
+class VendorCapacityPeriodViewSet(
+    ETagMixin, mixins.CreateModelMixin, mixins.UpdateModelMixin, mixins.DestroyModelMixin,
+    viewsets.ReadOnlyModelViewSet,
+):
+    """Periods in which a vendor manages a different number of go-lives per ISO week (e.g. the summer).
+    Everyone signed in reads them; staff change them, and the mergers the vendor serves are replanned."""
+
+    queryset = VendorCapacityPeriod.objects.select_related("vendor")
+    serializer_class = VendorCapacityPeriodSerializer
+    filterset_fields = ["vendor__code"]
+    ordering_fields = ["start", "id"]
+    ordering = ["vendor__name", "start", "id"]
+    http_method_names = ["get", "post", "patch", "delete", "head", "options"]
+
+    @extend_schema(request=VendorCapacityPeriodInput, responses={201: VendorCapacityPeriodSerializer})
+    def create(self, request, *args, **kwargs):
+        require_staff(request)
+        data = VendorCapacityPeriodInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        period = vendor_capacity_period_save(actor=request.user, data=dict(data.validated_data))
+        return self.object_response(period, status_code=status.HTTP_201_CREATED)
+
+    @extend_schema(request=VendorCapacityPeriodUpdateInput, responses=VendorCapacityPeriodSerializer)
+    def partial_update(self, request, *args, **kwargs):
+        period = self.get_object()
+        require_staff(request)
+        data = VendorCapacityPeriodUpdateInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        with atomic_write():
+            locked = self.locked(period)
+            period = vendor_capacity_period_save(period=locked, actor=request.user, data=dict(data.validated_data))
+        return self.object_response(period)
+
+    def update(self, request, *args, **kwargs):  # PUT is not offered
+        return self.http_method_not_allowed(request, *args, **kwargs)
+
+    def destroy(self, request, *args, **kwargs):
+        period = self.get_object()
+        require_staff(request)
+        with atomic_write():
+            locked = self.locked(period)
+            vendor_capacity_period_delete(period=locked, actor=request.user)
+        return Response(status=status.HTTP_204_NO_CONTENT)
 
 
 class SystemViewSet(ETagMixin, viewsets.ReadOnlyModelViewSet):

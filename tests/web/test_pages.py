@@ -135,11 +135,12 @@ def test_dashboard_lists_blocked_with_reason_of_verdict(world):
 
 
 def test_dashboard_marks_inferred_facts(world):
+    before = world.client("viewer").get(merger_url("merger-dashboard", world)).content.decode()
     member = world.merger.members.order_by("code").first()
     member.code_inferred = True
     member.save(update_fields=["code_inferred"])
     body = world.client("viewer").get(merger_url("merger-dashboard", world)).content.decode()
-    assert body.count('class="inferred"') == 1
+    assert body.count('class="inferred"') == before.count('class="inferred"') + 1
     assert "(antaget)" in body  # in words too, in Danish: not verified in a source
 
 

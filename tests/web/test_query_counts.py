@@ -21,15 +21,17 @@ pytestmark = pytest.mark.django_db
 
 #: page -> queries (session + user + the page's own)
 PINNED = {
-    "home": 6,  # + memberships, mergers, step aggregates per merger, findings
-    "merger-dashboard": 12,  # + access, merger, progress, schedule, at risk, overdue, blocked, upcoming,
-    # snapshots, members
-    "merger-timeline": 11,  # + access, merger, phases, members, domains, steps, baseline, freezes, waves
+    "home": 7,  # + memberships, mergers, step aggregates per merger, findings and plan checks, blocked steps
+    "merger-dashboard": 16,  # + access, merger, progress, schedule, at risk, overdue, blocked, upcoming,
+    # the verdict (step aggregates, findings and plan checks, blocked steps), go-lives, snapshots, members
+    "merger-timeline": 12,  # + access, merger, phases, members, domains, steps, baseline, waves, freeze
+    # windows, calendar rules
     "merger-runbook": 8,  # + access, merger, phases, members, domains, steps
     "merger-systems": 9,  # + access, merger, members, instances, harmonisations, conversions, step counts
-    "merger-report": 12,  # the dashboard's reads
+    "merger-report": 16,  # the dashboard's reads
     "step-detail": 10,  # + access, merger, step, predecessors, successors, comments, events, sign-offs
-    "review": 9,  # + memberships, checkpoints, their sign-offs, signers, mergers, aggregates, findings
+    "review": 10,  # + memberships, checkpoints, their sign-offs, signers, mergers, aggregates, findings,
+    # blocked steps
     "vendor-load": 5,  # + memberships, vendors, stored schedules
     "settings-tokens": 3,  # + tokens
     "settings-feed": 5,  # + memberships, mergers, feed tokens
