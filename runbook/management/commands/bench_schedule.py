@@ -1,16 +1,25 @@
 """``manage.py bench_schedule``: how fast the schedule is, for the whole country and for one merger.
 
-Prints, on the synthetic data of ``generate_reform`` (generated first when missing, or regenerated with
-``--mergers N`` for a small run in CI):
+Prints, first without the database (the engine alone, on problems built in memory by
+``runbook.bench_engine.reform_problem``):
 
-- engine time (the pure ``runbook.scheduling.schedule``) for the whole country and for one merger alone,
+- the REAL reform: the 65 mergers of the 2007 map with their real member counts (``mergeplan.reform``;
+  steps and durations generated in the drejebog's shape), every dispensation granted (rolling);
+- a ×3 scale-up of it (three copies of the reform: SYNTHETIC, for benchmarks only);
+- one merger (Tønder Kommune's six members).
+
+Then, on the synthetic data of ``generate_reform`` in the database (generated first when missing, or
+regenerated with ``--mergers N`` for a small run in CI):
+
+- engine time (the pure ``runbook.scheduling.schedule``) for that country and for one merger alone,
   the median of several runs;
 - the queries and wall time of loading the graph and of ``schedule_apply`` for one merger (which covers its
   vendor-sharing component) and of ``schedule_apply_all``, both on a first run (everything written) and
   on a second run (nothing changed);
 - peak Python memory (tracemalloc) of the country's engine run and of ``schedule_apply_all``.
 
-Targets: the country's engine run under 1 s, one merger under 20 ms.
+Figures only: nothing is asserted about time. Targets: the country's engine run under 1 s, one merger
+under 20 ms.
 """
 from __future__ import annotations
 
@@ -38,10 +47,11 @@ def _median(fn, runs: int) -> float:
 
 
 class Command(BaseCommand):
-    help = "Benchmark the scheduler on the synthetic national data set."
+    help = "Benchmark the scheduler: the real reform in memory (×1, ×3 synthetic, one merger), then the database."
 
     def add_arguments(self, parser) -> None:
-        parser.add_argument("--mergers", type=int, default=None, help="regenerate with N synthetic mergers first")
+        parser.add_argument("--mergers", type=int, default=None,
+                            help="regenerate the database part with N synthetic mergers first")
         parser.add_argument("--runs", type=int, default=5, help="runs of the country's engine (median)")
         parser.add_argument("--seed", type=int, default=2007)
         parser.add_argument("--today", default="2006-03-15", help="the status date (the demo's planning date)")
@@ -54,17 +64,18 @@ class Command(BaseCommand):
         if opts["mergers"] is not None or not Merger.objects.filter(is_synthetic=True).exists():
             from runbook.planning import recompute_deferred
 
-            n = opts["mergers"] or 66
+            n = opts["mergers"] or 65
             self.stdout.write(f"generating {n} synthetic mergers …")
             with recompute_deferred():
                 synthetic_delete()
                 with transaction.atomic():
                     generate(mergers=n, areas=64, seed=opts["seed"])
         out = self.stdout.write
+        self._engine_on_the_real_map(max(1, opts["runs"]))
         on = dt.date.fromisoformat(opts["today"])
         steps = Step.objects.count()
         mergers = Merger.objects.filter(runbook__isnull=False).count()
-        out(f"data: {mergers} mergers, {steps} steps; status date {on}")
+        out(f"database (synthetic, generate_reform): {mergers} mergers, {steps} steps; status date {on}")
 
         # --- the pure engine
         t0 = time.perf_counter()
@@ -124,3 +135,28 @@ class Command(BaseCommand):
         out(f"peak memory, schedule_apply_all (traced, unchanged data): {peak_apply / 2**20:.1f} MiB")
         verdict = "OK" if country < 1.0 and one < 0.020 else "MISSED"
         out(f"targets (country < 1 s, one merger < 20 ms): {verdict}")
+
+    def _engine_on_the_real_map(self, runs: int) -> None:
+        """The engine alone on the real reform, three copies of it (synthetic) and one merger."""
+        from mergeplan.reform import reform_map
+        from runbook.bench_engine import reform_problem
+
+        out = self.stdout.write
+        rmap = reform_map()
+        counts = rmap.member_counts()
+        cases = [
+            ("real reform (65 mergers, real member counts; rolling, all granted)", reform_problem(counts), runs),
+            ("reform x3 (SYNTHETIC scale-up, benchmark only)", reform_problem(counts, copies=3), runs),
+            (f"one merger ({rmap.merger('550').merger_name}, {len(rmap.merger('550').members)} members)",
+             reform_problem([len(rmap.merger("550").members)]), max(20, runs)),
+        ]
+        for label, problem, n in cases:
+            t0 = time.perf_counter()
+            sched = eng.schedule(problem, eng.Scenario.ACTUAL)
+            first = time.perf_counter() - t0
+            median = _median(lambda p=problem: eng.schedule(p, eng.Scenario.ACTUAL), n)
+            go_lives = sum(1 for r in sched.steps.values() if r.go_live)
+            n_mergers = len(problem.mergers)
+            out(f"engine, {label}: {n_mergers} merger{'s' if n_mergers != 1 else ''}, {len(problem.steps):,} steps, "
+                f"{len(problem.dependencies):,} dependencies; median of {n}: {median * 1000:.1f} ms "
+                f"(first {first * 1000:.1f} ms); {go_lives} go-lives, {len(sched.findings)} findings")

@@ -1,16 +1,23 @@
-"""``manage.py generate_reform``: a SYNTHETIC national data set at the scale of the 2007 reform.
+"""``manage.py generate_reform``: a SYNTHETIC copy of the reform's shape, for benchmarks and tests only.
+
+The national data set is ``manage.py load_reform`` (the real map of the 2007 reform, ``mergeplan.reform``).
+This command stays for what needs many, disposable, clearly fake mergers: ``bench_schedule`` (the database
+part), ``bench_api`` and the planning tests. Its mergers have the REAL member counts of the reform's 65
+mergers, in code order (``mergeplan.reform.reform_map().member_counts()``), repeated when ``--mergers`` asks
+for more (e.g. 195 = the reform ×3); everything else is generated.
 
 Everything generated is labelled synthetic: mergers are "Syntetisk Kommune NN" with ``is_synthetic=True``,
 municipalities "Syntetisk NN-A", vendors, domains and systems carry the code prefix ``syn-`` and
 "(syntetisk)" in their names, freeze windows "Syntetisk: …" (inferred). Nothing of it describes a real
-municipality. It does not touch the demo data (Tønder and KMD): the synthetic vendors are their own.
+municipality. It does not touch the demo data (Tønder and KMD) nor the reform's: the synthetic vendors are
+their own.
 
-Shape (defaults): 66 mergers of 2–7 municipalities (238 in all, as in the reform), each municipality
-running one system per functional area, harmonised per area to the system most members run (the others
-become conversions), runbooks from the drejebog template (``runbook.drejebog.template_install``, or a
-synthetic template of the same shape when that module is missing), vendors with weekly cutover capacities,
-and about a fifth of the mergers with a granted dispensation. With 64 areas this makes about 30,000 steps
-and 60,000 dependencies. Deterministic for a given ``--seed``.
+Shape (defaults): 65 mergers of 2–7 municipalities (251 in all, as the reform's with its split parts), each
+municipality running one system per functional area, harmonised per area to the system most members run
+(the others become conversions), runbooks from the drejebog template (``runbook.drejebog.template_install``,
+or a synthetic template of the same shape when that module is missing), vendors with weekly cutover
+capacities, and about a fifth of the mergers with a granted dispensation. Deterministic for a given
+``--seed``.
 """
 from __future__ import annotations
 
@@ -54,10 +61,10 @@ def _area_names(count: int) -> list[tuple[str, str]]:
 
 
 class Command(BaseCommand):
-    help = "Generate a clearly labelled SYNTHETIC national data set (66 mergers) for scale tests."
+    help = "Generate a clearly labelled SYNTHETIC copy of the reform's shape (benchmarks and tests only)."
 
     def add_arguments(self, parser) -> None:
-        parser.add_argument("--mergers", type=int, default=66)
+        parser.add_argument("--mergers", type=int, default=65, help="65 = the reform's count; more repeats it")
         parser.add_argument("--areas", type=int, default=64, help="functional areas (systems per municipality)")
         parser.add_argument("--seed", type=int, default=2007)
         parser.add_argument("--replace", action="store_true", help="delete earlier synthetic data first")
@@ -66,8 +73,8 @@ class Command(BaseCommand):
     def handle(self, *args, **opts) -> None:
         from runbook.planning import recompute_deferred
 
-        if not 1 <= opts["mergers"] <= 300:
-            raise CommandError("--mergers must be between 1 and 300")
+        if not 1 <= opts["mergers"] <= 250:  # municipality codes "S001"…"S999"
+            raise CommandError("--mergers must be between 1 and 250")
         if not 1 <= opts["areas"] <= 200:
             raise CommandError("--areas must be between 1 and 200")
         t0 = time.perf_counter()
@@ -150,11 +157,12 @@ def _synthetic_template() -> RunbookTemplate:
     return template
 
 
-def _member_counts(rng: random.Random, mergers: int) -> list[int]:
-    """2–7 members each, about 3.6 on average (238 municipalities in 66 mergers)."""
-    weights = {2: 22, 3: 20, 4: 11, 5: 6, 6: 4, 7: 3}
-    sizes = list(weights)
-    return [rng.choices(sizes, weights=[weights[s] for s in sizes])[0] for _ in range(mergers)]
+def _member_counts(mergers: int) -> list[int]:
+    """The real member counts of the reform's mergers (2–7, 251 in 65), repeated to ``mergers``."""
+    from mergeplan.reform import reform_map
+
+    real = reform_map().member_counts()
+    return [real[k % len(real)] for k in range(mergers)]
 
 
 def generate(*, mergers: int, areas: int, seed: int) -> dict[str, int]:
@@ -189,7 +197,7 @@ def generate(*, mergers: int, areas: int, seed: int) -> dict[str, int]:
     for system in System.objects.filter(domain__in=domains, vendor__in=vendors.values()).order_by("pk"):
         systems.setdefault(system.domain_id, []).append(system)
 
-    sizes = _member_counts(rng, mergers)
+    sizes = _member_counts(mergers)
     municipalities: list[Municipality] = []
     for m, size in enumerate(sizes, start=1):
         for k in range(size):
@@ -290,122 +298,10 @@ def _instantiate_all(
     plan: list[tuple[Harmonisation, list[SystemInstance]]],
     members: dict[int, list[Municipality]],
 ) -> None:
-    """Instantiate every merger's runbook at once, exactly as ``runbook.services.runbook_instantiate``
-    wires it (same keys, names, scopes and dependencies; a test compares the two), but with plain
-    ``executemany`` inserts: ``runbook_instantiate`` costs about 1.3 s per merger of 430 steps here,
-    almost all of it in the ORM's per-object work of ``bulk_create``."""
-    from django.contrib.contenttypes.models import ContentType
-    from django.utils import timezone
+    """Instantiate every merger's runbook with ``runbook.services.runbook_instantiate`` itself, so that the
+    synthetic runbooks have exactly the shape of real ones whatever the drejebog and the service become
+    (an earlier copy of its wiring in plain INSERTs was faster but fell behind it)."""
+    from runbook.services import runbook_instantiate
 
-    from runbook.models import Event, Scope, TemplateDependency
-
-    now = timezone.now()
-    Runbook.objects.bulk_create([Runbook(merger=m, template=template, created_at=now) for m in mergers])
-    runbooks = {r.merger_id: r for r in Runbook.objects.filter(merger__in=mergers)}
-    template_steps = list(template.steps.select_related("phase").order_by("number"))
-    tdeps = list(TemplateDependency.objects.filter(successor__template=template).order_by("pk")
-                 .values_list("predecessor_id", "successor_id", "type", "lag_days"))
-    code_of = {mu.pk: mu for ms in members.values() for mu in ms}
-    systems = {s.pk: s for s in System.objects.filter(pk__in={h.target_system_id for h, _ in plan})}
-    domains = {d.pk: d for d in Domain.objects.filter(pk__in={h.domain_id for h, _ in plan})}
-    by_merger: dict[int, list[tuple[Harmonisation, list[SystemInstance]]]] = {}
-    for h, insts in plan:
-        by_merger.setdefault(h.merger_id, []).append((h, insts))
-    conversions = {
-        (c.harmonisation_id, c.source_instance_id): c.pk
-        for c in Conversion.objects.filter(harmonisation__merger__in=mergers)
-    }
-
-    step_cols = ["runbook_id", "template_step_id", "phase_id", "key", "sequence", "name", "name_en", "description",
-                 "kind", "duration_days", "status", "responsible_role", "domain_id", "harmonisation_id",
-                 "conversion_id", "assignee_municipality_id", "assignee_vendor_id", "post_merger",
-                 "override_reason", "is_critical", "at_risk", "risk_reasons", "version", "updated_at"]
-    step_rows = []
-    copies: dict[int, dict[int, list[tuple[str, object, str]]]] = {}
     for merger in mergers:
-        rb = runbooks[merger.pk].pk
-        items = sorted(by_merger.get(merger.pk, []), key=lambda x: (domains[x[0].domain_id].position, x[0].pk))
-        convs = sorted(
-            ((h, i) for h, insts in items for i in insts),
-            key=lambda x: (domains[x[0].domain_id].position, code_of[x[1].municipality_id].code, x[1].pk),
-        )
-        mine: dict[int, list[tuple[str, object, str]]] = {}
-        seq = 0
-        for ts in template_steps:
-            base = (ts.kind, ts.duration_days, "not_started", ts.responsible_role)
-            tail = (ts.post_merger, "", False, False, "[]", 1, now)
-            if ts.scope == Scope.MERGER:
-                seq += 1
-                key = str(ts.number)
-                step_rows.append((rb, ts.pk, ts.phase_id, key, seq, ts.name, ts.name_en, ts.description, *base,
-                                  None, None, None, None, None, *tail))
-                mine.setdefault(ts.pk, []).append(("merger", None, key))
-            elif ts.scope == Scope.AREA:
-                for h, _insts in items:
-                    seq += 1
-                    d = domains[h.domain_id]
-                    key = f"{ts.number}-{d.code}"
-                    step_rows.append((rb, ts.pk, ts.phase_id, key, seq, f"{ts.name}: {d.name}",
-                                      f"{ts.name_en or ts.name}: {d.name_en or d.name}", ts.description, *base,
-                                      d.pk, h.pk, None, None, systems[h.target_system_id].vendor_id, *tail))
-                    mine.setdefault(ts.pk, []).append(("area", h.pk, key))
-            else:
-                for h, inst in convs:
-                    seq += 1
-                    d = domains[h.domain_id]
-                    mu = code_of[inst.municipality_id]
-                    target = systems[h.target_system_id]
-                    key = f"{ts.number}-{d.code}-{mu.code}"
-                    label = f"{mu.name} → {target.name}"
-                    step_rows.append((rb, ts.pk, ts.phase_id, key, seq, f"{ts.name}: {label}",
-                                      f"{ts.name_en or ts.name}: {label}", ts.description, *base,
-                                      d.pk, h.pk, conversions[(h.pk, inst.pk)], mu.pk, target.vendor_id, *tail))
-                    mine.setdefault(ts.pk, []).append(("conversion", (h.pk, conversions[(h.pk, inst.pk)]), key))
-        copies[merger.pk] = mine
-    _insert(Step, step_cols, step_rows)
-
-    ids = {(rb, key): pk for rb, key, pk in Step.objects.filter(runbook__in=runbooks.values())
-           .values_list("runbook_id", "key", "pk")}
-
-    def area_of(scope: str, ref) -> int | None:
-        if scope == "area":
-            return ref
-        if scope == "conversion":
-            return ref[0]
-        return None
-
-    dep_rows = []
-    for merger in mergers:
-        rb = runbooks[merger.pk].pk
-        mine = copies[merger.pk]
-        for pred, succ, typ, lag in tdeps:
-            for p_scope, p_ref, p_key in mine.get(pred, ()):
-                for s_scope, s_ref, s_key in mine.get(succ, ()):
-                    if p_scope == s_scope == "conversion" and p_ref[1] != s_ref[1]:
-                        continue
-                    p_area, s_area = area_of(p_scope, p_ref), area_of(s_scope, s_ref)
-                    if p_area is not None and s_area is not None and p_area != s_area:
-                        continue
-                    dep_rows.append((rb, ids[(rb, p_key)], ids[(rb, s_key)], typ, lag))
-    _insert(Dependency, ["runbook_id", "predecessor_id", "successor_id", "type", "lag_days"], dep_rows)
-
-    ct = ContentType.objects.get_for_model(Runbook)
-    Event.objects.bulk_create([
-        Event(verb="runbook_instantiated", content_type=ct, object_id=runbooks[m.pk].pk,
-              object_repr=str(m.name)[:250], merger_id=m.pk,
-              message=f"Synthetic runbook from {template} (generate_reform)")
-        for m in mergers
-    ])
-
-
-def _insert(model, columns: list[str], rows: list[tuple], batch: int = 5000) -> None:
-    """Plain multi-row INSERT through the DB-API (no per-object ORM work)."""
-    from django.db import connection
-
-    qn = connection.ops.quote_name
-    sql = "INSERT INTO {} ({}) VALUES ({})".format(
-        qn(model._meta.db_table), ", ".join(qn(c) for c in columns), ", ".join(["%s"] * len(columns))
-    )
-    with connection.cursor() as cursor:
-        for k in range(0, len(rows), batch):
-            cursor.executemany(sql, rows[k : k + batch])
+        runbook_instantiate(merger=merger, template=template, actor=None)
