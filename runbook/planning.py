@@ -393,12 +393,11 @@ def _iso(d: dt.date | None) -> str | None:
     return d.isoformat() if d is not None else None
 
 
-def finding_dict(finding: eng.Finding, graph: Graph) -> dict:
-    """A finding as a JSON-able dict, with the step keys and the vendor's name for the messages."""
+def _finding_fields(finding: eng.Finding | plancheck.CheckFinding, graph: Graph) -> dict:
+    """What engine findings and plan-check findings share, with the step keys and the vendor's name."""
     rows = graph.rows
     return {
         "kind": finding.kind,
-        "merger_id": finding.merger_id,
         "step_ids": list(finding.step_ids),
         "step_keys": [rows[i]["key"] for i in finding.step_ids if i in rows],
         "date": _iso(finding.date),
@@ -406,25 +405,22 @@ def finding_dict(finding: eng.Finding, graph: Graph) -> dict:
         "vendor": finding.vendor,
         "vendor_name": graph.vendor_names.get(finding.vendor or "", finding.vendor),
         "week": finding.week,
+    }
+
+
+def finding_dict(finding: eng.Finding, graph: Graph) -> dict:
+    """An engine finding as a JSON-able dict, for the messages of the pages and the API."""
+    return {
+        **_finding_fields(finding, graph),
+        "merger_id": finding.merger_id,
         "count": finding.count,
         "capacity": finding.capacity,
     }
 
 
 def check_dict(finding: plancheck.CheckFinding, graph: Graph) -> dict:
-    """A plan-check finding as a JSON-able dict, with the step keys for the messages."""
-    rows = graph.rows
-    return {
-        "kind": finding.kind,
-        "step_ids": list(finding.step_ids),
-        "step_keys": [rows[i]["key"] for i in finding.step_ids if i in rows],
-        "date": _iso(finding.date),
-        "days": finding.days,
-        "vendor": finding.vendor,
-        "vendor_name": graph.vendor_names.get(finding.vendor or "", finding.vendor),
-        "week": finding.week,
-        "label": finding.label,
-    }
+    """A plan-check finding as a JSON-able dict (see ``runbook.plancheck``)."""
+    return {**_finding_fields(finding, graph), "label": finding.label}
 
 
 def _summary_dict(summary: eng.ScenarioSummary, graph: Graph) -> dict:

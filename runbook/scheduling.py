@@ -373,6 +373,16 @@ def topological_layers(nodes: Iterable[int], edges: Iterable[tuple[int, int]]) -
     return layers
 
 
+def _finish_allowed(typ: int, add: int, span: int, succ_start: int, succ_finish: int) -> int:
+    """The latest finish of a predecessor (lasting ``span`` + 1 days) that a successor starting and
+    finishing on these indices allows through a dependency of type ``typ`` (``add`` as in the graph)."""
+    if typ == _FS:
+        return succ_start - add
+    if typ == _SS:
+        return succ_start - add + span
+    return succ_finish - add
+
+
 def _iso_week(week_id: int) -> str:
     """ISO week label of the Monday-based week number ``(ordinal - 1) // 7``."""
     year, week, _ = date.fromordinal(week_id * 7 + 1).isocalendar()
@@ -843,12 +853,7 @@ class _Engine:
             b = x < _HUGE
             span = ef[v] - es[v]
             for s, add, typ in succs[v]:
-                if typ == _FS:
-                    c = ls[s] - add
-                elif typ == _SS:
-                    c = ls[s] - add + span
-                else:
-                    c = lf[s] - add
+                c = _finish_allowed(typ, add, span, ls[s], lf[s])
                 if c < x:
                     x = c
                 if bound[s]:
@@ -877,12 +882,7 @@ class _Engine:
             span = ef[v] - es[v]
             x = lf[v] if lf[v] < _HUGE else ef[v]
             for s, add, typ in succs[v]:
-                if typ == _FS:
-                    c = ps[s] - add
-                elif typ == _SS:
-                    c = ps[s] - add + span
-                else:
-                    c = pf[s] - add
+                c = _finish_allowed(typ, add, span, ps[s], pf[s])
                 if c < x:
                     x = c
             if x < ef[v]:
