@@ -192,7 +192,10 @@ def test_chief_grants_the_dispensation_and_the_plan_turns_rolling(page, live_ser
 
     settings.MERGEPLAN_RECOMPUTE_COUNTDOWN = 0
     cutovers = Step.objects.filter(runbook__merger=demo, kind="cutover")
-    assert set(cutovers.values_list("go_live", flat=True)) == {dt.date(2007, 1, 2)}  # the big bang
+    bound = cutovers.filter(domain__binding="dispensation")
+    legal = cutovers.filter(domain__binding="legal_date")
+    # without the dispensation, the dispensation-bound areas join KMD's national run on the legal day
+    assert set(bound.values_list("go_live", flat=True)) == {dt.date(2007, 1, 2)}
     login(page, "bent")
     page.goto(f"{live_server.url}/m/{demo.pk}/")
     page.get_by_role("link", name="Ændr dispensationen").click()
@@ -202,9 +205,11 @@ def test_chief_grants_the_dispensation_and_the_plan_turns_rolling(page, live_ser
     shoot(page, "dispensation")
     page.get_by_role("button", name="Gem").click()
     page.wait_for_url(f"{live_server.url}/m/{demo.pk}/")
-    # the recompute ran (eagerly, after the commit): every cutover now goes live in the second half of 2006
-    go_lives = set(cutovers.values_list("go_live", flat=True))
+    # the recompute ran (eagerly, after the commit): the dispensation-bound areas now go live in the
+    # second half of 2006; CPR, finance, payroll and property tax stay on the legal day
+    go_lives = set(bound.values_list("go_live", flat=True))
     assert all(dt.date(2006, 7, 3) <= d <= dt.date(2006, 12, 21) for d in go_lives), go_lives
+    assert set(legal.values_list("go_live", flat=True)) == {dt.date(2007, 1, 2)}
     page.goto(f"{live_server.url}/vendors/load/?vendor=kmd")
     shoot(page, "vendor-load-rolling")
     assert "Bevilget" in page.goto(f"{live_server.url}/m/{demo.pk}/").text()
