@@ -323,11 +323,14 @@ def vendor_load(
     desc: str,
     capacity_label: str,
     over_label: str,
+    uncounted: Mapping[str, Mapping[str, int]] | None = None,
     width: int = 900,
     height: int = 280,
 ) -> str:
     """Cutovers per ISO week for each scenario (at most two, drawn side by side; the second hatched)
-    against the vendor's weekly ``capacity`` (a dashed line). Weeks over capacity carry a "!" mark."""
+    against the vendor's weekly ``capacity`` (a dashed line). Weeks over capacity carry a "!" mark;
+    ``uncounted`` go-lives (the national run on the legal date) do not count against the capacity."""
+    uncounted = uncounted or {}
     pad_l, pad_r, pad_t, pad_b = 36, 12, 16, 64
     head = (
         f'<svg xmlns="http://www.w3.org/2000/svg" class="chart vendor-load" viewBox="0 0 {width} {height}" '
@@ -352,7 +355,7 @@ def vendor_load(
             if not n:
                 continue
             bh = n / top * ch
-            over = capacity is not None and n > capacity
+            over = capacity is not None and n - uncounted.get(name, {}).get(week, 0) > capacity
             fill = ' fill="url(#hatch-rolling)"' if j == 1 else ""
             out.append(
                 f'<rect class="load s{j}{" over" if over else ""}"{fill} x="{_n(x0 + j * bar_w)}" '

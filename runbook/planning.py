@@ -433,6 +433,7 @@ def _summary_dict(summary: eng.ScenarioSummary, graph: Graph) -> dict:
         "total_slack": summary.total_slack,
         "critical_count": summary.critical_count,
         "vendor_load": {v: dict(w) for v, w in summary.vendor_load.items()},
+        "national_run": {v: dict(w) for v, w in summary.national_run.items()},
         "vendor_peak": dict(summary.vendor_peak),
         "feasible": not summary.findings,
         "findings_count": len(findings),

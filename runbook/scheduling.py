@@ -289,6 +289,7 @@ class ScenarioSummary:
     findings: tuple[Finding, ...]
     first_go_live: date | None
     last_go_live: date | None
+    national_run: Mapping[str, Mapping[str, int]] = field(default_factory=dict)  # not counted for capacity
 
 
 def go_live_window(
@@ -1351,6 +1352,7 @@ def _summarise(sched: Schedule) -> ScenarioSummary:
         findings=sched.findings,
         first_go_live=min(go_lives, default=None),
         last_go_live=max(go_lives, default=None),
+        national_run=sched.national_run,
     )
 
 

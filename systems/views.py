@@ -96,25 +96,35 @@ def vendor_load(request: HttpRequest) -> HttpResponse:
     )
     scenario_names = {"big_bang": _("Big bang"), "rolling": _("Rolling")}
     series: dict[str, dict[str, int]] = {}
+    national: dict[str, dict[str, int]] = {}  # the legal-date batch: not counted against the capacity
     peaks = {}
     if vendor is not None:
         for key, label in scenario_names.items():
-            loads = [((s or {}).get("scenarios") or {}).get(key, {}).get("vendor_load") for _, s in summaries]
-            series[label] = _merge_load(loads, vendor.code)
-            peaks[key] = max(series[label].values(), default=0)
+            scenarios = [((s or {}).get("scenarios") or {}).get(key, {}) for _, s in summaries]
+            series[label] = _merge_load([sc.get("vendor_load") for sc in scenarios], vendor.code)
+            national[label] = _merge_load([sc.get("national_run") for sc in scenarios], vendor.code)
+            peaks[key] = max((n - national[label].get(w, 0) for w, n in series[label].items()), default=0)
     weeks = sorted({w for s in series.values() for w in s})
-    table = [{"week": w, "values": [series[label].get(w, 0) for label in series]} for w in weeks]
     capacity = vendor.weekly_cutover_capacity if vendor else None
+    table = [
+        {"week": w, "values": [
+            {"n": series[label].get(w, 0), "national": national[label].get(w, 0),
+             "over": capacity is not None and series[label].get(w, 0) - national[label].get(w, 0) > capacity}
+            for label in series
+        ]}
+        for w in weeks
+    ]
     svg = vendor_load_svg(
         weeks, series, capacity=capacity,
         title=_("Cutovers per week for %(vendor)s") % {"vendor": vendor.name if vendor else "—"},
         desc=_("Go-lives per ISO week across %(n)d mergers, big bang beside rolling, against the weekly capacity.")
         % {"n": len(summaries)},
-        capacity_label=_("Capacity"), over_label=_("over capacity"),
+        capacity_label=_("Capacity"), over_label=_("over capacity"), uncounted=national,
     )
     return render(request, "systems/vendor_load.html", {
         "vendors": vendors, "vendor": vendor, "svg": mark_safe(svg),  # noqa: S308 - escaped in mergeplan.svg
         "table": table, "series_names": list(series), "capacity": capacity, "merger_count": len(summaries),
+        "capacity_inferred": vendor is not None and vendor.capacity_inferred,
         "peaks": [{"label": scenario_names[k], "peak": v, "over": capacity is not None and v > capacity}
                   for k, v in peaks.items()],
     })

@@ -224,3 +224,16 @@ def test_vendor_load_shows_both_scenarios(world):
     assert response.context["vendor"].code == "kmd"
     assert len(response.context["series_names"]) == 2
     assert 'class="chart vendor-load"' in response.content.decode()
+
+
+def test_vendor_load_keeps_the_national_run_apart_and_marks_an_assumed_capacity(world):
+    from runbook.planning import schedule_apply_all
+
+    schedule_apply_all()  # no dispensation: every cutover in the legal-date national run (big bang too)
+    response = world.client("advisor").get(reverse("vendor-load") + "?vendor=kmd")
+    body = response.content.decode()
+    rows = response.context["table"]
+    legal_week = next(r for r in rows if r["week"] == "2007-W01")
+    assert all(v["n"] == v["national"] and not v["over"] for v in legal_week["values"])
+    assert response.context["capacity_inferred"] and 'class="inferred"' in body
+    assert response.context["peaks"] and not any(p["over"] for p in response.context["peaks"])

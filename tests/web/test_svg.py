@@ -68,3 +68,14 @@ def test_vendor_load_marks_weeks_over_capacity():
     assert svg.count('class="over-mark"') == 1
     assert 'class="capacity"' in svg
     assert 'fill="url(#hatch-rolling)"' in svg  # the second scenario differs by pattern too
+
+
+def test_vendor_load_does_not_count_the_national_run_against_capacity():
+    svg = vendor_load(["2007-W01"], {"Big bang": {"2007-W01": 8}}, capacity=2, title="t", desc="d",
+                      capacity_label="Kapacitet", over_label="over kapacitet",
+                      uncounted={"Big bang": {"2007-W01": 7}})
+    assert 'class="load s0"' in svg and "over kapacitet" not in svg
+    svg = vendor_load(["2007-W01"], {"Big bang": {"2007-W01": 8}}, capacity=2, title="t", desc="d",
+                      capacity_label="Kapacitet", over_label="over kapacitet",
+                      uncounted={"Big bang": {"2007-W01": 5}})
+    assert 'class="load s0 over"' in svg
