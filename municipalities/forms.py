@@ -5,6 +5,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from mergeplan.exceptions import ApplicationError
+from mergeplan.validation import PLANNING_DATE_MAX, PLANNING_DATE_MIN, planning_date_validator
 
 from .models import DispensationStatus
 
@@ -29,8 +30,12 @@ class DispensationForm(forms.Form):
     dispensation_status = forms.ChoiceField(label=_("Dispensation status"), choices=DispensationStatus.choices)
     dispensation_date = forms.DateField(
         label=_("Dispensation date"), required=False,
-        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+        widget=forms.DateInput(
+            attrs={"type": "date", "min": PLANNING_DATE_MIN.isoformat(), "max": PLANNING_DATE_MAX.isoformat()},
+            format="%Y-%m-%d",
+        ),
         help_text=_("Earliest allowed cutover: requested while applied for, granted when granted."),
+        validators=[planning_date_validator],
     )
     dispensation_reference = forms.CharField(
         label=_("Decision reference"), required=False, max_length=200,

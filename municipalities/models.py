@@ -10,6 +10,8 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from mergeplan.validation import planning_date_validator
+
 
 class Municipality(models.Model):
     """A municipality (kommune) as it was before the 2007 reform, or one that stayed unchanged."""
@@ -60,7 +62,7 @@ class Merger(models.Model):
 
     name = models.CharField(_("name"), max_length=100)
     code = models.CharField(_("new code"), max_length=4, unique=True)
-    legal_date = models.DateField(_("legal date"))
+    legal_date = models.DateField(_("legal date"), validators=[planning_date_validator])
     members = models.ManyToManyField(
         Municipality, related_name="mergers", verbose_name=_("member municipalities")
     )
@@ -72,6 +74,7 @@ class Merger(models.Model):
     )
     dispensation_date = models.DateField(
         _("dispensation date"),
+        validators=[planning_date_validator],
         null=True,
         blank=True,
         help_text=_("Earliest allowed cutover (requested while applied, granted when granted)."),

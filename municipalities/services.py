@@ -7,6 +7,7 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from mergeplan.exceptions import ApplicationError, ConflictError, PermissionDeniedError
+from mergeplan.validation import planning_date_message, planning_date_ok
 from runbook.events import diff, event_record, snapshot
 
 from .models import DispensationStatus, Merger
@@ -35,6 +36,8 @@ def merger_dispensation_set(
         raise ApplicationError(_("Unknown dispensation status."), field="dispensation_status")
     if status == DispensationStatus.GRANTED and date is None:
         raise ApplicationError(_("A granted dispensation needs its date."), field="dispensation_date")
+    if not planning_date_ok(date):
+        raise ApplicationError(planning_date_message(), field="dispensation_date")
     if date is not None and date >= merger.legal_date:
         raise ApplicationError(_("The dispensation date must be before the legal date."), field="dispensation_date")
     fields = ["dispensation_status", "dispensation_date", "dispensation_reference"]

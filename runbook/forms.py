@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from django import forms
+from django.forms.utils import ErrorDict
 from django.utils.translation import gettext_lazy as _
 
 from mergeplan.exceptions import ApplicationError
@@ -58,13 +59,31 @@ class StepTransitionForm(ApplicationErrorFormMixin, forms.Form):
         label=_("Override reason"), required=False, max_length=2000,
         help_text=_("Finish anyway although predecessors or sign-offs are missing: say why."),
     )
-    version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+    version = forms.IntegerField(
+        widget=forms.HiddenInput, min_value=1,
+        error_messages={"required": _("The form lacks the step's version: reload the page and try again.")},
+    )
     next = forms.CharField(widget=forms.HiddenInput, required=False)
 
     def __init__(self, *args, allowed: list[str] | None = None, **kwargs):
         super().__init__(*args, **kwargs)
         if allowed is not None:
             self.fields["status"].choices = [(s, StepStatus(s).label) for s in allowed]
+
+    def is_stale(self, current_version: int) -> bool:
+        """True when the form was filled in on an older version of the step than ``current_version``
+        (checked before the status choices, which follow the step's current status)."""
+        try:
+            posted = self.fields["version"].clean(self.data.get("version"))
+        except forms.ValidationError:
+            return False
+        return posted != current_version
+
+    def refuse_as_stale(self, message: str) -> None:
+        """Show only ``message``: the other field errors came from the choices of the newer version."""
+        self.cleaned_data = {}
+        self._errors = ErrorDict()
+        self.add_error(None, message)
 
 
 class CommentForm(ApplicationErrorFormMixin, forms.Form):

@@ -11,6 +11,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from mergeplan.i18n import BilingualNameMixin
+from mergeplan.validation import planning_date_validator
 from municipalities.models import Role
 
 
@@ -213,8 +214,8 @@ class Wave(models.Model):
     runbook = models.ForeignKey(Runbook, on_delete=models.CASCADE, related_name="waves")
     number = models.PositiveSmallIntegerField(_("number"))
     name = models.CharField(_("name"), max_length=100)
-    target_date = models.DateField(_("target date"), null=True, blank=True)
-    milestone_date = models.DateField(_("milestone date"), null=True, blank=True)
+    target_date = models.DateField(_("target date"), null=True, blank=True, validators=[planning_date_validator])
+    milestone_date = models.DateField(_("milestone date"), null=True, blank=True, validators=[planning_date_validator])
 
     class Meta:
         ordering = ["runbook", "number"]
@@ -283,23 +284,23 @@ class Step(BilingualNameMixin, models.Model):
     direction = models.CharField(_("direction"), max_length=4, choices=Direction.choices, default=Direction.ASAP)
     needs_users = models.BooleanField(_("needs users"), default=False)
     plan_tag = models.CharField(_("plan tag"), max_length=20, choices=PlanTag.choices, default="", blank=True)
-    target_date = models.DateField(_("target go-live"), null=True, blank=True)
-    deadline = models.DateField(_("own deadline"), null=True, blank=True)
-    not_before = models.DateField(_("not before"), null=True, blank=True)
+    target_date = models.DateField(_("target go-live"), null=True, blank=True, validators=[planning_date_validator])
+    deadline = models.DateField(_("own deadline"), null=True, blank=True, validators=[planning_date_validator])
+    not_before = models.DateField(_("not before"), null=True, blank=True, validators=[planning_date_validator])
     # what happened
-    actual_start = models.DateField(_("actual start"), null=True, blank=True)
-    actual_finish = models.DateField(_("actual finish"), null=True, blank=True)
+    actual_start = models.DateField(_("actual start"), null=True, blank=True, validators=[planning_date_validator])
+    actual_finish = models.DateField(_("actual finish"), null=True, blank=True, validators=[planning_date_validator])
     override_reason = models.TextField(_("override reason"), blank=True)
     # the scheduler's results
-    planned_start = models.DateField(_("planned start"), null=True, blank=True)
-    planned_finish = models.DateField(_("planned finish"), null=True, blank=True)
-    early_start = models.DateField(_("early start"), null=True, blank=True)
-    early_finish = models.DateField(_("early finish"), null=True, blank=True)
-    late_start = models.DateField(_("late start"), null=True, blank=True)
-    late_finish = models.DateField(_("late finish"), null=True, blank=True)
+    planned_start = models.DateField(_("planned start"), null=True, blank=True, validators=[planning_date_validator])
+    planned_finish = models.DateField(_("planned finish"), null=True, blank=True, validators=[planning_date_validator])
+    early_start = models.DateField(_("early start"), null=True, blank=True, validators=[planning_date_validator])
+    early_finish = models.DateField(_("early finish"), null=True, blank=True, validators=[planning_date_validator])
+    late_start = models.DateField(_("late start"), null=True, blank=True, validators=[planning_date_validator])
+    late_finish = models.DateField(_("late finish"), null=True, blank=True, validators=[planning_date_validator])
     total_slack = models.IntegerField(_("slack (working days)"), null=True, blank=True)
     is_critical = models.BooleanField(_("critical"), default=False)
-    go_live = models.DateField(_("go-live"), null=True, blank=True)
+    go_live = models.DateField(_("go-live"), null=True, blank=True, validators=[planning_date_validator])
     wave = models.ForeignKey(
         Wave, on_delete=models.SET_NULL, null=True, blank=True, related_name="steps", verbose_name=_("wave")
     )
@@ -465,8 +466,8 @@ class FreezeWindow(models.Model):
     either (``blocks`` work): nationally, per vendor, per domain, or for one merger."""
 
     name = models.CharField(_("name"), max_length=100)
-    start = models.DateField(_("first day"))
-    end = models.DateField(_("last day"))
+    start = models.DateField(_("first day"), validators=[planning_date_validator])
+    end = models.DateField(_("last day"), validators=[planning_date_validator])
     vendor = models.ForeignKey("systems.Vendor", on_delete=models.CASCADE, null=True, blank=True, related_name="+")
     domain = models.ForeignKey("systems.Domain", on_delete=models.CASCADE, null=True, blank=True, related_name="+")
     merger = models.ForeignKey(
@@ -556,8 +557,8 @@ class Baseline(models.Model):
 class BaselineEntry(models.Model):
     baseline = models.ForeignKey(Baseline, on_delete=models.CASCADE, related_name="entries")
     step = models.ForeignKey(Step, on_delete=models.CASCADE, related_name="baseline_entries")
-    planned_start = models.DateField(null=True, blank=True)
-    planned_finish = models.DateField(null=True, blank=True)
+    planned_start = models.DateField(null=True, blank=True, validators=[planning_date_validator])
+    planned_finish = models.DateField(null=True, blank=True, validators=[planning_date_validator])
 
     class Meta:
         verbose_name = _("baseline entry")
@@ -572,7 +573,7 @@ class ProgressSnapshot(models.Model):
     """A day's progress of a runbook, for burn-up charts. One per runbook per day."""
 
     runbook = models.ForeignKey(Runbook, on_delete=models.CASCADE, related_name="snapshots")
-    date = models.DateField(_("date"))
+    date = models.DateField(_("date"), validators=[planning_date_validator])
     total_steps = models.PositiveIntegerField(default=0)
     done_steps = models.PositiveIntegerField(default=0)
     total_days = models.PositiveIntegerField(default=0, help_text=_("Working days of work in all steps"))
@@ -594,7 +595,7 @@ class NotificationSent(models.Model):
 
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
     kind = models.CharField(max_length=30)
-    date = models.DateField()
+    date = models.DateField(validators=[planning_date_validator])
     sent_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
 

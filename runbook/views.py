@@ -18,7 +18,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST
 
 from mergeplan.clock import today
-from mergeplan.exceptions import ApplicationError
+from mergeplan.exceptions import ApplicationError, ConflictError
 from mergeplan.svg import DateLine, GanttLabels, GanttRow, Shade, gantt
 from municipalities.models import Merger, Role
 from municipalities.permissions import Action, MergerAccess, accesses_for
@@ -42,7 +42,7 @@ from .models import (
     StepStatus,
     Wave,
 )
-from .selectors import placement_messages
+from .selectors import placement_messages, step_change_message
 
 #: The order the next statuses are offered in: the usual move forward first.
 _STATUS_ORDER = [StepStatus.IN_PROGRESS, StepStatus.DONE, StepStatus.BLOCKED, StepStatus.NOT_STARTED,
@@ -240,6 +240,10 @@ def step_transition(request: HttpRequest, merger_id: int, step_id: int) -> HttpR
         form.is_valid()
         form.add_error(None, _("You may not change the status of this step."))
         status = 403
+    elif form.is_stale(step.version):
+        # before the choices: they follow the newer status, and would call the old choice "invalid"
+        form.refuse_as_stale(step_change_message(step))
+        status = 409
     elif form.is_valid():
         data = form.cleaned_data
         try:
@@ -248,6 +252,10 @@ def step_transition(request: HttpRequest, merger_id: int, step_id: int) -> HttpR
                 override_reason=data["override_reason"], reason=data["reason"],
                 expected_version=data["version"],
             )
+        except ConflictError:  # changed between our read and the service's lock
+            step = _step_or_404(merger, step_id)
+            form.refuse_as_stale(step_change_message(step))
+            status = 409
         except ApplicationError as exc:
             status = form_refusal(form, exc)
         else:
@@ -259,6 +267,10 @@ def step_transition(request: HttpRequest, merger_id: int, step_id: int) -> HttpR
                               {**_row_context(step, access, message=done_msg), "merger": merger})
             messages.success(request, done_msg)
             return redirect(safe_next(request, step.get_absolute_url()))
+    elif form.has_error("version"):  # a form without its version would overwrite blindly
+        for error in form.errors["version"]:
+            form.add_error(None, error)
+        status = 400
     else:
         status = 422
     if is_htmx(request) and ui == "row":

@@ -6,6 +6,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from mergeplan.i18n import BilingualNameMixin
+from mergeplan.validation import planning_date_validator
 
 
 class Vendor(models.Model):
@@ -65,6 +66,7 @@ class Domain(BilingualNameMixin, models.Model):
     )
     binding_latest = models.DateField(
         _("latest go-live"),
+        validators=[planning_date_validator],
         null=True,
         blank=True,
         help_text=_("For areas that may follow: the latest go-live allowed after the legal date."),
@@ -95,8 +97,8 @@ class VendorCapacityPeriod(models.Model):
     vendor = models.ForeignKey(
         Vendor, on_delete=models.CASCADE, related_name="capacity_periods", verbose_name=_("vendor")
     )
-    start = models.DateField(_("first day"))
-    end = models.DateField(_("last day"))
+    start = models.DateField(_("first day"), validators=[planning_date_validator])
+    end = models.DateField(_("last day"), validators=[planning_date_validator])
     capacity = models.PositiveSmallIntegerField(_("cutovers per week"))
     note = models.CharField(_("note"), max_length=200, blank=True)
     is_inferred = models.BooleanField(_("inferred"), default=True)
@@ -220,7 +222,7 @@ class Harmonisation(models.Model):
         help_text=_("For 'keep': the instance that continues as the merged municipality's system."),
     )
     rationale = models.TextField(_("rationale"), blank=True)
-    decided_on = models.DateField(_("decided on"), null=True, blank=True)
+    decided_on = models.DateField(_("decided on"), null=True, blank=True, validators=[planning_date_validator])
     is_inferred = models.BooleanField(_("inferred"), default=True)
     updated_at = models.DateTimeField(auto_now=True)
 

@@ -7,6 +7,7 @@ A gets 404 there. ``outsider`` belongs to no merger.
 from __future__ import annotations
 
 import datetime as dt
+import re
 from dataclasses import dataclass
 
 import pytest
@@ -93,6 +94,22 @@ def client_for(world: World, role: str) -> APIClient:
         return client
     client.force_login(world.users[role])
     return client
+
+
+def if_match(client: APIClient, url: str) -> dict:
+    """The ``If-Match`` of a write to ``url`` (an object or a command on it): the ETag of the object as
+    this client reads it. Empty for a collection, or when the client may not read the object (the write is
+    then refused before its precondition is looked at)."""
+    detail = re.match(r"^(/api/v1/[\w-]+/\d+/)", url)
+    if detail is None:
+        return {}
+    response = client.get(detail.group(1))
+    return {"HTTP_IF_MATCH": response.headers["ETag"]} if response.status_code == 200 else {}
+
+
+def written(client: APIClient, method: str, url: str, body=None, **extra):
+    """A write as a careful client makes it: with the ``If-Match`` of its own read of the object."""
+    return getattr(client, method)(url, body, format="json", **if_match(client, url), **extra)
 
 
 @pytest.fixture

@@ -5,7 +5,7 @@ import pytest
 
 from runbook.models import Comment, Dependency, Event, Step
 from systems.models import SystemInstance
-from tests.api.conftest import client_for
+from tests.api.conftest import client_for, if_match
 
 
 def _state() -> tuple:
@@ -61,6 +61,24 @@ def _cases(world) -> list[tuple[str, str, object, str]]:
                                                    municipality=world.own_municipality).first().system_id},
          "system"),  # runs it already
         ("patch", f"/api/v1/system-instances/{SystemInstance.objects.first().pk}/", {"hosting": "cloud"}, "hosting"),
+        *_poison_date_cases(world),
+    ]
+
+
+def _poison_date_cases(world) -> list[tuple[str, str, object, str]]:
+    """Dates outside the planning range (1990-01-01 … 2100-12-31) that once made every replan fail."""
+    step = world.step(world.a, "1")
+    cutover = Step.objects.filter(runbook__merger=world.a, kind="cutover").order_by("sequence").first()
+    return [
+        ("patch", f"/api/v1/steps/{step.pk}/", {"not_before": "9999-12-31"}, "not_before"),
+        ("patch", f"/api/v1/steps/{step.pk}/", {"deadline": "0001-01-01"}, "deadline"),
+        ("patch", f"/api/v1/steps/{step.pk}/", {"deadline": "1989-12-31"}, "deadline"),
+        ("patch", f"/api/v1/steps/{cutover.pk}/", {"target_date": "2101-01-01"}, "target_date"),
+        ("patch", f"/api/v1/mergers/{world.a.pk}/", {"dispensation_date": "0001-01-01"}, "dispensation_date"),
+        ("patch", f"/api/v1/mergers/{world.a.pk}/", {"dispensation_status": "granted",
+                                                     "dispensation_date": "1899-01-01"}, "dispensation_date"),
+        ("post", "/api/v1/freeze-windows/", {"name": "Evig", "start": "2006-10-02", "end": "9999-12-31",
+                                            "merger": world.a.pk}, "end"),
     ]
 
 
@@ -68,8 +86,9 @@ def test_bad_writes_are_400_naming_the_field_and_change_nothing(world):
     client = client_for(world, "chief")
     failures = []
     for method, url, body, field in _cases(world):
+        headers = if_match(client, url)
         before = _state()
-        response = getattr(client, method)(url, body, format="json")
+        response = getattr(client, method)(url, body, format="json", **headers)
         if response.status_code != 400 or field not in response.json():
             failures.append((method, url, body if len(str(body)) < 80 else "…", response.status_code,
                              response.content[:200]))
@@ -125,6 +144,64 @@ def test_bad_query_parameters_are_4xx_never_500(world, query):
         assert response.status_code in (200, 400, 404), (resource, query, response.status_code)
     if query.startswith(("due_", "critical", "status", "merger")):
         assert client.get(f"/api/v1/milestones/?{query}").status_code == 400
+
+
+@pytest.mark.parametrize(
+    ("resource", "query", "parameter"),
+    [
+        ("milestones", "due_after=9999-12-31", "due_after"),
+        ("milestones", "due_before=0001-01-01", "due_before"),
+        ("steps", "due_after=1989-12-31", "due_after"),
+        ("steps", "due_before=2006-02-30", "due_before"),
+        ("events", "since=0001-01-01T00:00:00", "since"),
+        ("milestones", "page_size=false", "page_size"),
+        ("steps", "page_size=0", "page_size"),
+        ("mergers", "page_size=-3", "page_size"),
+        ("milestones.csv", "due_after=9999-12-31", "due_after"),
+    ],
+)
+def test_bad_or_out_of_range_query_parameters_are_400_naming_them(world, resource, query, parameter):
+    client = client_for(world, "viewer")
+
+    response = client.get(f"/api/v1/{resource}/?{query}")
+
+    assert response.status_code == 400, response.content
+    assert parameter in response.content.decode()
+
+
+def test_page_size_in_range_still_pages(world):
+    client = client_for(world, "viewer")
+    assert len(client.get("/api/v1/steps/?page_size=2").json()["results"]) == 2
+    assert client.get("/api/v1/steps/?page_size=100000").status_code == 200  # cut to the maximum
+
+
+def test_staff_writes_refuse_poison_dates(world):
+    from systems.models import Domain, Vendor, VendorCapacityPeriod
+
+    staff = world.users["chief"]
+    staff.is_staff = True
+    staff.save(update_fields=["is_staff"])
+    client = client_for(world, "chief")
+    domain = Domain.objects.order_by("pk").first()
+    vendor = Vendor.objects.first()
+    period = VendorCapacityPeriod.objects.create(vendor=vendor, start="2006-07-01", end="2006-08-31", capacity=3)
+    cases = [
+        ("patch", f"/api/v1/domains/{domain.pk}/", {"binding": "may_follow", "binding_latest": "9999-12-31"},
+         "binding_latest"),
+        ("post", "/api/v1/vendor-capacity-periods/", {"vendor": vendor.code, "start": "1899-01-01",
+                                                      "end": "2006-08-31", "capacity": 3}, "start"),
+        ("patch", f"/api/v1/vendor-capacity-periods/{period.pk}/", {"end": "2101-01-01"}, "end"),
+    ]
+    for method, url, body, field in cases:
+        headers = if_match(client, url)
+        periods = list(VendorCapacityPeriod.objects.values_list("start", "end"))
+        domain_state = Domain.objects.filter(pk=domain.pk).values_list("binding", "binding_latest").get()
+
+        response = getattr(client, method)(url, body, format="json", **headers)
+
+        assert response.status_code == 400 and field in response.json(), (url, response.content)
+        assert list(VendorCapacityPeriod.objects.values_list("start", "end")) == periods
+        assert Domain.objects.filter(pk=domain.pk).values_list("binding", "binding_latest").get() == domain_state
 
 
 def test_bad_token_headers_are_401(world):

@@ -17,7 +17,7 @@ from rest_framework.test import APIClient
 from municipalities.models import DispensationStatus
 from runbook.models import CalendarRule, Event, FreezeWindow, Runbook, Step, StepKind
 from systems.models import Domain, LegalBinding, Vendor, VendorCapacityPeriod
-from tests.api.conftest import client_for
+from tests.api.conftest import client_for, written
 from tests.factories import UserFactory, merger_with_runbook
 
 
@@ -62,7 +62,7 @@ def test_staff_changes_the_binding_recorded_and_replanned(world, staff_client, d
 @pytest.mark.parametrize("role", ["chief", "viewer", "coordinator", "advisor", "readonly"])
 def test_only_staff_change_a_binding(world, role):
     domain = Domain.objects.get(code="area0")
-    response = client_for(world, role).patch(f"/api/v1/domains/{domain.pk}/", {"binding": "free"})
+    response = written(client_for(world, role), "patch", f"/api/v1/domains/{domain.pk}/", {"binding": "free"})
     assert response.status_code == 403
     assert Domain.objects.get(pk=domain.pk).binding == LegalBinding.DISPENSATION
 
@@ -80,7 +80,7 @@ def test_only_staff_change_a_binding(world, role):
 )
 def test_bad_binding_is_400_naming_the_field(world, staff_client, body, field):
     domain = Domain.objects.get(code="area0")
-    response = staff_client.patch(f"/api/v1/domains/{domain.pk}/", body)
+    response = written(staff_client, "patch", f"/api/v1/domains/{domain.pk}/", body)
     assert response.status_code == 400
     assert field in response.json(), response.json()
     assert Domain.objects.get(pk=domain.pk).binding == LegalBinding.DISPENSATION
@@ -88,9 +88,9 @@ def test_bad_binding_is_400_naming_the_field(world, staff_client, body, field):
 
 def test_binding_latest_message_names_the_legal_date(world, staff_client):
     domain = Domain.objects.get(code="area0")
-    response = staff_client.patch(
-        f"/api/v1/domains/{domain.pk}/", {"binding": "may_follow", "binding_latest": "2006-12-01"},
-        HTTP_ACCEPT_LANGUAGE="da",
+    response = written(
+        staff_client, "patch", f"/api/v1/domains/{domain.pk}/",
+        {"binding": "may_follow", "binding_latest": "2006-12-01"}, HTTP_ACCEPT_LANGUAGE="da",
     )
     assert "1. januar 2007" in response.json()["binding_latest"][0]
 
@@ -118,8 +118,9 @@ def test_steps_show_planning_fields_and_placement(world):
 
 def test_chief_sets_planning_fields(world):
     step = Step.objects.filter(runbook__merger=world.a, kind=StepKind.TASK).first()
-    response = client_for(world, "chief").patch(
-        f"/api/v1/steps/{step.pk}/", {"direction": "alap", "needs_users": True, "plan_tag": "training"}
+    response = written(
+        client_for(world, "chief"), "patch", f"/api/v1/steps/{step.pk}/",
+        {"direction": "alap", "needs_users": True, "plan_tag": "training"},
     )
     assert response.status_code == 200, response.json()
     step.refresh_from_db()
@@ -130,7 +131,7 @@ def test_chief_sets_planning_fields(world):
 @pytest.mark.parametrize("role", ["viewer", "coordinator", "advisor", "readonly"])
 def test_others_may_not_set_a_target(world, role):
     step = _cutover(world.a)
-    response = client_for(world, role).patch(f"/api/v1/steps/{step.pk}/", {"target_date": "2007-01-02"})
+    response = written(client_for(world, role), "patch", f"/api/v1/steps/{step.pk}/", {"target_date": "2007-01-02"})
     assert response.status_code == 403
     assert Step.objects.get(pk=step.pk).target_date is None
 
@@ -139,7 +140,7 @@ def test_target_inside_the_window_is_kept(world):
     world.a.dispensation_status = DispensationStatus.GRANTED
     world.a.save(update_fields=["dispensation_status"])
     step = _cutover(world.a)
-    response = client_for(world, "chief").patch(f"/api/v1/steps/{step.pk}/", {"target_date": "2006-10-02"})
+    response = written(client_for(world, "chief"), "patch", f"/api/v1/steps/{step.pk}/", {"target_date": "2006-10-02"})
     assert response.status_code == 200, response.json()
     assert Step.objects.get(pk=step.pk).target_date == dt.date(2006, 10, 2)
 
@@ -148,8 +149,9 @@ def test_target_outside_the_window_names_the_window(world):
     world.a.dispensation_status = DispensationStatus.GRANTED
     world.a.save(update_fields=["dispensation_status"])
     step = _cutover(world.a)
-    response = client_for(world, "chief").patch(
-        f"/api/v1/steps/{step.pk}/", {"target_date": "2006-05-01"}, HTTP_ACCEPT_LANGUAGE="da"
+    response = written(
+        client_for(world, "chief"), "patch", f"/api/v1/steps/{step.pk}/", {"target_date": "2006-05-01"},
+        HTTP_ACCEPT_LANGUAGE="da",
     )
     assert response.status_code == 400
     message = response.json()["target_date"][0]
@@ -163,13 +165,13 @@ def test_target_of_a_legal_date_area_must_be_the_legal_date(world):
     Domain.objects.filter(code="area0").update(binding=LegalBinding.LEGAL_DATE)
     step = Step.objects.get(runbook__merger=world.a, kind=StepKind.CUTOVER, domain__code="area0")
     chief = client_for(world, "chief")
-    assert chief.patch(f"/api/v1/steps/{step.pk}/", {"target_date": "2006-12-01"}).status_code == 400
-    assert chief.patch(f"/api/v1/steps/{step.pk}/", {"target_date": "2007-01-02"}).status_code == 200
+    assert written(chief, "patch", f"/api/v1/steps/{step.pk}/", {"target_date": "2006-12-01"}).status_code == 400
+    assert written(chief, "patch", f"/api/v1/steps/{step.pk}/", {"target_date": "2007-01-02"}).status_code == 200
 
 
 def test_target_on_a_task_is_400(world):
     step = Step.objects.filter(runbook__merger=world.a, kind=StepKind.TASK).first()
-    response = client_for(world, "chief").patch(f"/api/v1/steps/{step.pk}/", {"target_date": "2007-01-02"})
+    response = written(client_for(world, "chief"), "patch", f"/api/v1/steps/{step.pk}/", {"target_date": "2007-01-02"})
     assert response.status_code == 400 and "target_date" in response.json()
 
 
@@ -179,7 +181,7 @@ def test_target_on_a_task_is_400(world):
                                              ({"placement": ["target"]}, "placement")])
 def test_bad_planning_fields_are_400(world, body, field):
     step = _cutover(world.a)
-    response = client_for(world, "chief").patch(f"/api/v1/steps/{step.pk}/", body)
+    response = written(client_for(world, "chief"), "patch", f"/api/v1/steps/{step.pk}/", body)
     assert response.status_code == 400 and field in response.json()
 
 
@@ -243,10 +245,10 @@ def test_chief_creates_changes_and_removes_own_windows(world, calendar, django_c
     etag = chief.get(f"/api/v1/freeze-windows/{pk}/")["ETag"]
     response = chief.patch(f"/api/v1/freeze-windows/{pk}/", {"end": "2006-10-16"}, HTTP_IF_MATCH=etag)
     assert response.status_code == 200 and response.json()["end"] == "2006-10-16"
-    assert chief.delete(f"/api/v1/freeze-windows/{pk}/").status_code == 204
+    assert written(chief, "delete", f"/api/v1/freeze-windows/{pk}/").status_code == 204
     assert [e.verb for e in Event.objects.filter(verb__startswith="freezewindow_").order_by("pk")] == [
         "freezewindow_added", "freezewindow_changed", "freezewindow_removed"]
-    response = chief.patch(f"/api/v1/calendar-rules/{calendar['own_rule'].pk}/", {"days": 4})
+    response = written(chief, "patch", f"/api/v1/calendar-rules/{calendar['own_rule'].pk}/", {"days": 4})
     assert response.status_code == 200 and response.json()["days"] == 4
 
 
@@ -256,21 +258,21 @@ def test_others_may_not_change_the_calendar(world, calendar, role):
     response = client.post("/api/v1/freeze-windows/", {"name": "X", "start": "2006-10-09", "end": "2006-10-09",
                                                        "merger": world.a.pk})
     assert response.status_code == 403
-    assert client.patch(f"/api/v1/calendar-rules/{calendar['own_rule'].pk}/", {"days": 1}).status_code == 403
-    assert client.delete(f"/api/v1/freeze-windows/{calendar['own'].pk}/").status_code == 403
+    assert written(client, "patch", f"/api/v1/calendar-rules/{calendar['own_rule'].pk}/", {"days": 1}).status_code == 403
+    assert written(client, "delete", f"/api/v1/freeze-windows/{calendar['own'].pk}/").status_code == 403
     assert FreezeWindow.objects.filter(pk=calendar["own"].pk).exists()
 
 
 def test_national_calendar_is_staffs(world, calendar, staff_client):
     chief = client_for(world, "chief")
-    assert chief.patch(f"/api/v1/calendar-rules/{calendar['summer'].pk}/", {"week_to": 31}).status_code == 403
+    assert written(chief, "patch", f"/api/v1/calendar-rules/{calendar['summer'].pk}/", {"week_to": 31}).status_code == 403
     assert chief.post("/api/v1/freeze-windows/", {"name": "X", "start": "2006-10-09",
                                                   "end": "2006-10-09"}).status_code == 403
     # a merger of someone else is not a choice
     response = chief.post("/api/v1/freeze-windows/", {"name": "X", "start": "2006-10-09", "end": "2006-10-09",
                                                       "merger": world.b.pk})
     assert response.status_code == 400 and "merger" in response.json()
-    response = staff_client.patch(f"/api/v1/calendar-rules/{calendar['summer'].pk}/", {"week_to": 31})
+    response = written(staff_client, "patch", f"/api/v1/calendar-rules/{calendar['summer'].pk}/", {"week_to": 31})
     assert response.status_code == 200 and response.json()["week_to"] == 31
     response = staff_client.post("/api/v1/calendar-rules/", {"name": "Årsafslutning", "kind": "year_end",
                                                             "month_from": 12, "day_from": 1, "month_to": 12,
@@ -307,17 +309,17 @@ def test_capacity_periods_read_by_all_written_by_staff(world, staff_client):
                                                  end=dt.date(2006, 7, 28), capacity=1, note="Sommer")
     viewer = client_for(world, "viewer")
     assert viewer.get("/api/v1/vendor-capacity-periods/").json()["results"][0]["vendor"] == "kmd"
-    assert viewer.patch(f"/api/v1/vendor-capacity-periods/{period.pk}/", {"capacity": 3}).status_code == 403
+    assert written(viewer, "patch", f"/api/v1/vendor-capacity-periods/{period.pk}/", {"capacity": 3}).status_code == 403
     assert client_for(world, "chief").post("/api/v1/vendor-capacity-periods/", {
         "vendor": "kmd", "start": "2006-12-01", "end": "2006-12-20", "capacity": 1}).status_code == 403
     response = staff_client.post("/api/v1/vendor-capacity-periods/", {
         "vendor": "kmd", "start": "2006-12-01", "end": "2006-12-20", "capacity": 1})
     assert response.status_code == 201, response.json()
-    response = staff_client.patch(f"/api/v1/vendor-capacity-periods/{period.pk}/", {"end": "2006-07-01"})
+    response = written(staff_client, "patch", f"/api/v1/vendor-capacity-periods/{period.pk}/", {"end": "2006-07-01"})
     assert response.status_code == 400 and "end" in response.json()
-    response = staff_client.patch(f"/api/v1/vendor-capacity-periods/{period.pk}/", {"capacity": -1})
+    response = written(staff_client, "patch", f"/api/v1/vendor-capacity-periods/{period.pk}/", {"capacity": -1})
     assert response.status_code == 400 and "capacity" in response.json()
-    assert staff_client.delete(f"/api/v1/vendor-capacity-periods/{period.pk}/").status_code == 204
+    assert written(staff_client, "delete", f"/api/v1/vendor-capacity-periods/{period.pk}/").status_code == 204
     assert Event.objects.filter(verb="capacity_period_removed").exists()
 
 

@@ -4,6 +4,7 @@ and the form keeps what was typed."""
 from __future__ import annotations
 
 import pytest
+from django.db import connection
 from django.urls import reverse
 
 from municipalities.models import ApiToken, FeedToken, hash_token
@@ -41,7 +42,7 @@ def test_chief_moves_a_step_and_is_redirected(world):
 def test_next_must_be_local(world):
     step = world.step("1")
     response = world.client("chief").post(
-        transition_url(step), {"status": "in_progress", "next": "https://evil.example/"}
+        transition_url(step), {"status": "in_progress", "next": "https://evil.example/", "version": step.version}
     )
     assert response.status_code == 302
     assert "evil" not in response["Location"]
@@ -49,7 +50,7 @@ def test_next_must_be_local(world):
 
 def test_coordinator_changes_own_municipality_step(world):
     step = world.step("3-", municipality=world.own_municipality)
-    response = world.client("coordinator").post(transition_url(step), {"status": "in_progress"})
+    response = world.client("coordinator").post(transition_url(step), {"status": "in_progress", "version": step.version})
     assert response.status_code == 302
     step.refresh_from_db()
     assert step.status == StepStatus.IN_PROGRESS
@@ -57,7 +58,7 @@ def test_coordinator_changes_own_municipality_step(world):
 
 def test_coordinator_may_not_change_another_municipality_step(world):
     step = world.step("3-", municipality=world.other_municipality)
-    response = world.client("coordinator").post(transition_url(step), {"status": "in_progress"})
+    response = world.client("coordinator").post(transition_url(step), {"status": "in_progress", "version": step.version})
     assert response.status_code == 403
     step.refresh_from_db()
     assert step.status == StepStatus.NOT_STARTED
@@ -66,7 +67,7 @@ def test_coordinator_may_not_change_another_municipality_step(world):
 @pytest.mark.parametrize("role, expected", [("viewer", 403), ("outsider", 404), (None, 302)])
 def test_others_may_not_change_status(world, role, expected):
     step = world.step("1")
-    response = world.client(role).post(transition_url(step), {"status": "in_progress"})
+    response = world.client(role).post(transition_url(step), {"status": "in_progress", "version": step.version})
     assert response.status_code == expected
     step.refresh_from_db()
     assert step.status == StepStatus.NOT_STARTED
@@ -122,7 +123,7 @@ def test_override_reason_lets_the_step_finish(world):
 
 def test_blocking_needs_a_reason_on_the_reason_field(world):
     step = world.step("1")
-    response = world.client("chief").post(transition_url(step), {"status": "blocked"})
+    response = world.client("chief").post(transition_url(step), {"status": "blocked", "version": step.version})
     assert response.status_code == 422
     assert "reason" in response.context["transition_form"].errors
 
@@ -135,9 +136,109 @@ def test_stale_version_is_a_conflict(world):
     assert step.status == StepStatus.NOT_STARTED
 
 
+def test_a_form_without_its_version_is_refused(world):
+    step = world.step("1")
+    response = world.client("chief").post(transition_url(step), {"status": "in_progress"})
+    assert response.status_code == 400
+    form = response.context["transition_form"]
+    assert "version" in form.errors and form.non_field_errors()
+    assert "reload" in response.content.decode().lower() or "genindl" in response.content.decode().lower()
+    step.refresh_from_db()
+    assert step.status == StepStatus.NOT_STARTED and step.version == 1
+
+
+def test_stale_form_names_who_changed_the_status_and_when(world):
+    from django.utils import timezone
+    from django.utils.translation import override
+
+    from runbook.services import step_transition
+
+    # given a form read at one version, then Bent Johannsen blocked the step from another browser
+    step = world.step("1")
+    read_version = step.version
+    bent = world.users["chief"]
+    bent.first_name, bent.last_name = "Bent", "Johannsen"
+    bent.save(update_fields=["first_name", "last_name"])
+    step_transition(step=step, status=StepStatus.BLOCKED, actor=bent, reason="venter på KMD")
+    # when the form read before is posted with the status that was valid then
+    with override("da"):
+        response = world.client("chief").post(transition_url(step), {"status": "in_progress", "version": read_version})
+    # then 409 (not 422 "invalid choice"), naming who, what and when; nothing written
+    assert response.status_code == 409
+    form = response.context["transition_form"]
+    assert list(form.errors) == ["__all__"]
+    message = form.non_field_errors()[0]
+    when = timezone.localtime(Event.objects.filter(object_id=step.pk).latest("created_at").created_at)
+    assert "Bent Johannsen" in message and f"{when:%H:%M}" in message
+    assert "Blokeret" in message or "Blocked" in message
+    step.refresh_from_db()
+    assert step.status == StepStatus.BLOCKED and step.version == read_version + 1
+
+
+def test_stale_htmx_row_post_is_409_with_the_name(world):
+    from runbook.services import step_transition
+
+    step = world.step("1")
+    read_version = step.version
+    step_transition(step=step, status=StepStatus.IN_PROGRESS, actor=world.users["chief"])
+    response = world.client("chief").post(
+        transition_url(step), {"status": "in_progress", "ui": "row", "version": read_version}, **HTMX
+    )
+    assert response.status_code == 409
+    body = response.content.decode()
+    chief = world.users["chief"]
+    assert body.lstrip().startswith("<tr") and (chief.get_full_name() or chief.username) in body
+    assert f'name="version" value="{read_version + 1}"' in body  # the form now carries the fresh version
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="concurrent connections need PostgreSQL")
+@pytest.mark.django_db(transaction=True)
+def test_concurrent_form_posts_one_wins_the_others_get_409(settings):
+    """Six people post the same status form at once: one change, five 409s naming it (never 422)."""
+    import threading
+
+    from runbook.planning import recompute_deferred
+    from tests.web.conftest import build_world
+
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    settings.CELERY_TASK_ALWAYS_EAGER = False
+    with recompute_deferred():
+        world = build_world()
+    step = world.step("1")
+    n = 6
+    barrier = threading.Barrier(n)
+    results: list[tuple[int, str]] = []
+    lock = threading.Lock()
+
+    def post() -> None:
+        from django.db import connections
+
+        try:
+            client = world.client("chief")
+            barrier.wait(timeout=10)
+            with recompute_deferred():
+                response = client.post(transition_url(step), {"status": "in_progress", "version": step.version})
+            with lock:
+                results.append((response.status_code, response.content.decode()))
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=post) for _ in range(n)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+
+    assert sorted(code for code, _ in results) == [302] + [409] * (n - 1)
+    assert all("Bent Johannsen" in body for code, body in results if code == 409)
+    step.refresh_from_db()
+    assert (step.status, step.version) == (StepStatus.IN_PROGRESS, 2)
+    assert Event.objects.filter(verb="status_changed", object_id=step.pk).count() == 1
+
+
 def test_unknown_status_is_a_field_error(world):
     step = world.step("1")
-    response = world.client("chief").post(transition_url(step), {"status": "exploded"})
+    response = world.client("chief").post(transition_url(step), {"status": "exploded", "version": step.version})
     assert response.status_code == 422
     assert "status" in response.context["transition_form"].errors
 
@@ -158,7 +259,7 @@ def test_htmx_status_change_returns_the_row(world):
 def test_htmx_blocked_transition_returns_the_row_with_error(world):
     step = world.step("2-")
     response = world.client("chief").post(
-        transition_url(step), {"status": "done", "ui": "row", "reason": "kept"}, **HTMX
+        transition_url(step), {"status": "done", "ui": "row", "reason": "kept", "version": step.version}, **HTMX
     )
     assert response.status_code == 422
     body = response.content.decode()
@@ -220,10 +321,11 @@ def test_dual_signoff_lets_the_checkpoint_finish(world):
         status="skipped")
     world.client("advisor").post(sign_url(checkpoint), {"decision": "go"})
     checkpoint.refresh_from_db()
-    blocked = world.client("chief").post(transition_url(checkpoint), {"status": "done"})
+    blocked = world.client("chief").post(transition_url(checkpoint), {"status": "done", "version": checkpoint.version})
     assert blocked.status_code == 422  # still lacks the chief's go
     world.client("chief").post(sign_url(checkpoint), {"decision": "go"})
-    done = world.client("chief").post(transition_url(checkpoint), {"status": "done"})
+    checkpoint.refresh_from_db()
+    done = world.client("chief").post(transition_url(checkpoint), {"status": "done", "version": checkpoint.version})
     assert done.status_code == 302
     checkpoint.refresh_from_db()
     assert checkpoint.status == StepStatus.DONE
@@ -257,7 +359,7 @@ def test_viewer_may_not_comment(world):
 
 def test_step_detail_shows_history_and_neighbours(world):
     step = world.step("2-")
-    world.client("chief").post(transition_url(step), {"status": "in_progress"})
+    world.client("chief").post(transition_url(step), {"status": "in_progress", "version": step.version})
     response = world.client("viewer").get(step.get_absolute_url())
     ctx = response.context
     assert ctx["preds"] and ctx["succs"]

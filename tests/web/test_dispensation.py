@@ -106,3 +106,21 @@ def test_dispensation_page_queries_are_fixed(size, db, django_assert_num_queries
     # session, user, membership (access), merger
     with django_assert_num_queries(4):
         assert chief.get(url(world)).status_code == 200
+
+
+@pytest.mark.parametrize("day", ["1899-01-01", "0001-01-01", "9999-12-31", "2101-01-01"])
+def test_a_date_outside_the_planning_range_is_a_field_error_and_nothing_changes(world, day):
+    chief = world.client("chief")
+    before = Merger.objects.filter(pk=world.merger.pk).values_list(
+        "version", "dispensation_status", "dispensation_date").get()
+    events = Event.objects.count()
+
+    response = chief.post(url(world), {
+        "dispensation_status": "granted", "dispensation_date": day, "version": world.merger.version,
+    })
+
+    assert response.status_code in (400, 422), response.status_code
+    assert "dispensation_date" in response.context["form"].errors
+    assert Merger.objects.filter(pk=world.merger.pk).values_list(
+        "version", "dispensation_status", "dispensation_date").get() == before
+    assert Event.objects.count() == events
