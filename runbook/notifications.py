@@ -5,26 +5,31 @@ working days, overdue, and at risk — in the user's language (Danish by default
 who owns it, whose municipality (coordinator) or vendor (vendor advisor) it is assigned to, and every
 step of a merger concerns its IT chief.
 
-No duplicate and no lost digest, whatever happens to the worker
-    1. *Decide*: for a user with something to report, insert ``NotificationSent(user, "digest", date)``
-       and commit. The unique constraint (user, kind, date) is the decision: a second run the same day —
-       the task run twice, redelivered after a crash (``acks_late``), or two workers at once — fails to
-       insert and skips the user. Nothing is sent before the row is committed.
-    2. *Send*, then set ``sent_at``. A worker that dies between 1 and 2 leaves a row with ``sent_at``
-       NULL.
-    3. *Recover*: every run first resends the rows of today and yesterday whose ``sent_at`` is NULL and
-       whose attempt started more than ``MERGEPLAN_DIGEST_RETRY_MINUTES`` (default 10) ago. A run claims
-       such a row with a conditional UPDATE that moves ``created_at`` (the start of the current attempt)
-       to now only if it is still unsent and stale, so two concurrent runs never both resend it; a run
-       that dies again leaves it stale again for the next run.
-    The one window left is a crash after the mail server accepted the message and before ``sent_at`` is
-    written: then the digest is sent again (at-least-once rather than lost). The retry delay keeps that
-    window from ever being hit by an attempt that is merely slow.
+No digest twice, whatever happens to the worker (at most once)
+    1. *Decide and claim*: for a user with something to report, render the message, then insert
+       ``NotificationSent(user, "digest", date, sent_at=now)`` and commit. The unique constraint (user,
+       kind, date) is the decision: a second run the same day — the task run twice, redelivered after a
+       crash (``acks_late``), or two workers at once — fails to insert and skips the user. Nothing is
+       sent before the row is committed, and ``sent_at`` is the moment the message was handed to the
+       mail backend.
+    2. *Send*. If the backend refuses it before any of the message went out (connection refused,
+       unknown host, sender or recipients refused: ``_NOT_SENT``), ``sent_at`` is cleared again (and
+       ``created_at`` moved to now): the digest was certainly not sent. Any other failure, and a worker
+       killed while sending, leave ``sent_at`` set: the message may have gone out, so it is never sent
+       again (logged). That is the one loss left — a digest interrupted mid-send — and the next day's
+       digest repeats whatever is still due, overdue or at risk.
+    3. *Recover*: every run first retries the rows of today and yesterday whose ``sent_at`` is NULL
+       (refused, or decided under the earlier protocol) and whose attempt started more than
+       ``MERGEPLAN_DIGEST_RETRY_MINUTES`` (default 10) ago. A run claims such a row with a conditional
+       UPDATE that sets ``sent_at`` only if it is still NULL and stale, so two concurrent runs never
+       both send it.
 """
 from __future__ import annotations
 
 import datetime as dt
 import logging
+import smtplib
+import socket
 from collections import defaultdict
 from dataclasses import dataclass, field
 
@@ -168,13 +173,40 @@ def digest_render(digest: Digest, *, on: dt.date, language: str) -> tuple[str, s
         return subject, "\n".join(parts)
 
 
-def _send(user, digest: Digest, on: dt.date) -> None:
-    subject, body = digest_render(digest, on=on, language=_user_language(user))
+#: Failures raised before any of the message reached the mail server: the digest was certainly not sent.
+_NOT_SENT = (
+    ConnectionRefusedError,
+    socket.gaierror,
+    smtplib.SMTPConnectError,
+    smtplib.SMTPHeloError,
+    smtplib.SMTPAuthenticationError,
+    smtplib.SMTPSenderRefused,
+    smtplib.SMTPRecipientsRefused,
+)
+
+
+def _send(user, message: tuple[str, str]) -> None:
+    subject, body = message
     send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, [user.email], fail_silently=False)
 
 
+def _send_claimed(pk: int, user, message: tuple[str, str]) -> bool:
+    """Send a digest whose row is claimed (``sent_at`` set and committed); True when the backend took it.
+    A failure before sending un-claims the row for a later retry; any other leaves it: at most once."""
+    try:
+        _send(user, message)
+    except _NOT_SENT:
+        logger.exception("digest to user %s not sent: retried after the retry delay", user.pk)
+        NotificationSent.objects.filter(pk=pk).update(sent_at=None, created_at=timezone.now())
+        return False
+    except Exception:
+        logger.exception("digest to user %s may not have been sent; not retried (at most once)", user.pk)
+        return False
+    return True
+
+
 def _resend_stale(on: dt.date) -> int:
-    """Resend the digests decided but never marked sent (a worker died mid-task)."""
+    """Send the digests decided but certainly not sent (refused by the mail server before sending)."""
     now = timezone.now()
     cutoff = now - dt.timedelta(minutes=_retry_minutes())
     stale = list(
@@ -185,18 +217,17 @@ def _resend_stale(on: dt.date) -> int:
     resent = 0
     User = get_user_model()
     for pk, user_id, date in stale:
-        # claim: only one run moves the attempt start of a still-unsent, still-stale row
-        claimed = NotificationSent.objects.filter(pk=pk, sent_at__isnull=True, created_at__lt=cutoff).update(
-            created_at=now
-        )
-        if not claimed:
-            continue
         user = User.objects.filter(pk=user_id, is_active=True).first()
-        digest = digests_build(on, [user_id]).get(user_id) if user else None
-        if user and user.email and digest and not digest.empty:
-            _send(user, digest, date)
+        digest = digests_build(date, [user_id]).get(user_id) if user else None
+        message = digest_render(digest, on=date, language=_user_language(user)) if digest else None
+        # claim: only one run sets sent_at of a still-unsent, still-stale row (committed before sending)
+        claimed = NotificationSent.objects.filter(pk=pk, sent_at__isnull=True, created_at__lt=cutoff).update(
+            sent_at=timezone.now(), created_at=now
+        )
+        if not claimed or not (user and user.email and digest and not digest.empty):
+            continue
+        if _send_claimed(pk, user, message):
             resent += 1
-        NotificationSent.objects.filter(pk=pk).update(sent_at=timezone.now())
     return resent
 
 
@@ -213,20 +244,15 @@ def digests_send(*, on: dt.date | None = None) -> dict:
         digest = digests[user_id]
         if not user.email:
             continue
+        message = digest_render(digest, on=on, language=_user_language(user))
         try:
-            with transaction.atomic():
-                record = NotificationSent.objects.create(user=user, kind=DIGEST, date=on)
+            with transaction.atomic():  # decide and claim: committed before anything is sent
+                record = NotificationSent.objects.create(user=user, kind=DIGEST, date=on, sent_at=timezone.now())
         except IntegrityError:
             skipped += 1  # decided already today (another run, or this task run twice)
             continue
-        try:
-            _send(user, digest, on)
-        except Exception:
-            # leave sent_at NULL: the next run resends after the retry delay
-            logger.exception("digest to user %s failed", user_id)
-            continue
-        NotificationSent.objects.filter(pk=record.pk).update(sent_at=timezone.now())
-        sent += 1
+        if _send_claimed(record.pk, user, message):
+            sent += 1
     return {"sent": sent, "resent": resent, "skipped": skipped}
 
 

@@ -12,25 +12,44 @@ Shape
 
 Burst collapsing (``recompute_enqueue`` → task ``runbook.merger_recompute`` → ``recompute_run``)
     1. Per transaction: code may call ``plan_changed`` many times in one atomic block; only the first call
-       per merger registers an on-commit hook (the hooks already registered on the connection are
-       inspected, so a rolled-back savepoint or transaction takes its registration with it and a rolled
-       back change enqueues nothing). This only saves enqueues; correctness rests on 2–4.
-    2. On commit, the hook bumps ``ScheduleRequest.requested`` for the merger (a counter in the database,
-       shared by web processes and workers) and enqueues the task with a short countdown
-       (``MERGEPLAN_RECOMPUTE_COUNTDOWN`` seconds, default 2), passing the new counter value.
+       per merger bumps the counter and registers an on-commit hook (the hooks already registered on the
+       connection are inspected, so a rolled-back savepoint or transaction takes its bump and its
+       registration with it and a rolled back change enqueues nothing). This only saves enqueues;
+       correctness rests on 2–4.
+    2. The outbox: that first call bumps ``ScheduleRequest.requested`` (and ``requested_at``) for the
+       merger *inside* the writing transaction (a counter in the database, shared by web processes and
+       workers), so the change and the intent to replan commit together or not at all. On commit, the
+       hook enqueues the task with a short countdown (``MERGEPLAN_RECOMPUTE_COUNTDOWN`` seconds, default
+       2), passing the new counter value. An enqueue that fails (broker down) is logged and swallowed:
+       the write has succeeded and the sweep (6) catches up. Outside a transaction (autocommit) the bump
+       is its own statement right after the write.
     3. The task reads the counters first. If ``completed`` has already reached the value the task was
        enqueued for, a run that started later has covered the change: the task exits at once. A burst
        of N committed changes within the countdown therefore costs one schedule computation, and the
-       other N − 1 tasks are no-ops.
+       other N − 1 tasks are no-ops. A task run twice (redelivered, swept) is therefore harmless.
     4. A run notes every merger's ``requested`` *before* it loads the graph and, after writing, raises
        ``completed`` to those noted values (never lowers it) for every merger of the component. A change
        committed after the note has a higher ``requested`` and its own queued task, which then runs; a
-       change committed before the note is visible to the load (the counter is bumped only after the
-       change committed). So no change is ever lost, and no change is computed twice without need.
-    5. Two workers: the write phase locks the component's ``ScheduleRequest`` rows (merger-id order, so no
-       deadlock) and first checks that no run has raised ``completed`` beyond what this run noted. If one
-       has, it loaded later and its results are fresher: this run writes nothing (stale results never
-       overwrite fresh ones).
+       change committed before the note is visible to the load (the counter is bumped in the change's
+       own transaction, so a counter value is visible only with its change). So no change is ever lost,
+       and no change is computed twice without need.
+    5. Two workers: the write phase serialises the runs of overlapping components (on PostgreSQL with
+       transaction-scoped advisory locks per merger, in merger-id order, which writing transactions never
+       take; elsewhere by locking the ``ScheduleRequest`` rows) and first checks whether a run has
+       written since this run's note and covered at least what this run noted (``completed`` now above
+       the noted ``completed`` and at least the noted ``requested``). If one has, it loaded no earlier
+       and its results are at least as fresh: this run writes nothing (stale results never overwrite
+       fresh ones, and two runs of one request never record the same Events twice). The ``completed``
+       rows are locked only at the very end, without waiting (``NOWAIT``, a few short retries): a writing
+       transaction that has bumped ``requested`` holds that row, and waiting for it while holding the
+       steps it may need would deadlock; the run rolls back instead, and that transaction's own task
+       (or the sweep) recomputes.
+    6. The sweep (task ``runbook.recompute_sweep``, every minute from beat, and once when a worker
+       starts): every merger with ``requested`` > ``completed`` whose last request or re-enqueue is older
+       than ``MERGEPLAN_RECOMPUTE_SWEEP_AFTER`` seconds (default 30) is enqueued again with its current
+       counter, and ``requested_at`` is moved to now. A broker that was down, a worker killed mid-run
+       (``acks_late``; the broker redelivers only after its visibility timeout) or a failed run delays a
+       replan by about a minute after recovery, never to the nightly run.
     The nightly ``recompute_all`` bumps every merger and computes the whole country once.
 """
 from __future__ import annotations
@@ -43,17 +62,18 @@ import threading
 import time
 from collections import defaultdict
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
-from django.db import IntegrityError, connection, transaction
+from django.db import IntegrityError, OperationalError, connection, transaction
 from django.db.models import F, Q
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from mergeplan.clock import today
 from mergeplan.exceptions import ApplicationError, PermissionDeniedError
+from mergeplan.validation import PLANNING_DATE_MAX, PLANNING_DATE_MIN
 from municipalities.models import DispensationStatus, Merger
 from systems.models import VendorCapacityPeriod
 
@@ -74,6 +94,7 @@ from .models import (
     StepKind,
     Wave,
 )
+from .selectors import finding_message
 
 logger = logging.getLogger(__name__)
 
@@ -261,8 +282,11 @@ def _component(merger_id: int, pairs: Iterable[tuple[int, str]]) -> set[int]:
     return seen
 
 
-def graph_load(merger_id: int | None = None, *, status_date: dt.date | None = None) -> Graph:
-    """Load the scheduling problem of ``merger_id``'s component (of every merger when None) in 7 queries:
+def graph_load(
+    merger_id: int | None = None, *, status_date: dt.date | None = None, only: Iterable[int] | None = None
+) -> Graph:
+    """Load the scheduling problem of ``merger_id``'s component (of every merger when None; of the mergers
+    ``only`` names, within that, when given) in 7 queries:
 
     1. the (merger, vendor) pairs of cutovers by capacity-bound vendors, with the capacities
     2. the mergers of the component, with their runbooks
@@ -288,6 +312,9 @@ def graph_load(merger_id: int | None = None, *, status_date: dt.date | None = No
     component: set[int] | None = None
     if merger_id is not None:
         component = _component(merger_id, ((m, v) for m, v, _, _ in pairs))
+    if only is not None:
+        component = set(only) if component is None else component & set(only)
+    if component is not None:
         mergers_qs = mergers_qs.filter(pk__in=component)
     merger_rows = list(
         mergers_qs.order_by("pk").values(
@@ -573,6 +600,69 @@ def _requested_counters() -> dict[int, tuple[int, int]]:
     return {m: (r, c) for m, r, c in ScheduleRequest.objects.values_list("merger_id", "requested", "completed")}
 
 
+_ADVISORY_NAMESPACE = 0x6D70  # "mp": the first key of the advisory locks of schedule runs
+
+
+def _runs_serialise(merger_ids: Iterable[int]) -> dict[int, int]:
+    """Serialise the write phases of schedule runs on overlapping components; the ``completed`` counters.
+
+    PostgreSQL: transaction-scoped advisory locks per merger in id order, which no writing transaction
+    takes (a row lock on ``ScheduleRequest`` would wait for, and deadlock with, a transaction that has
+    bumped ``requested`` and now needs a step this run writes). Elsewhere (SQLite: one writer at a
+    time anyway) the rows are locked.
+    """
+    ids = sorted(merger_ids)
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            for m in ids:
+                cursor.execute("SELECT pg_advisory_xact_lock(%s, %s)", [_ADVISORY_NAMESPACE, m])
+        qs = ScheduleRequest.objects.all()
+    else:
+        qs = ScheduleRequest.objects.select_for_update()
+    return dict(qs.filter(merger_id__in=ids).order_by("merger_id").values_list("merger_id", "completed"))
+
+
+class _RequestsBusy:
+    """Swallow the 'lock not available' of ``_requests_lock_nowait`` after its transaction rolled back."""
+
+    hit = False
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, exc_type, exc, tb):
+        if exc is not None and _lock_not_available(exc):
+            self.hit = True
+            return True
+        return False
+
+
+def _lock_not_available(exc: BaseException) -> bool:
+    return isinstance(exc, OperationalError) and getattr(exc.__cause__, "pgcode", None) == "55P03"
+
+
+def _requests_lock_nowait(merger_ids: list[int], *, attempts: int = 4, pause: float = 0.05) -> None:
+    """Lock the ``ScheduleRequest`` rows whose ``completed`` this run raises, without waiting for a writing
+    transaction that holds one (it has bumped ``requested`` and will enqueue its own run): a few short
+    retries, then ``OperationalError`` (lock not available), which rolls the run back."""
+    if not merger_ids or connection.vendor != "postgresql":
+        return
+    for attempt in range(attempts):
+        try:
+            with transaction.atomic():
+                list(
+                    ScheduleRequest.objects.select_for_update(nowait=True)
+                    .filter(merger_id__in=sorted(merger_ids))
+                    .order_by("merger_id")
+                    .values_list("merger_id", flat=True)
+                )
+            return
+        except OperationalError as exc:
+            if not _lock_not_available(exc) or attempt == attempts - 1:
+                raise
+            time.sleep(pause)
+
+
 def _apply(graph: Graph, *, compare_for: Iterable[int] | None, noted: dict[int, tuple[int, int]]) -> ApplyResult:
     t0 = time.perf_counter()
     if not graph.merger_ids:
@@ -586,17 +676,16 @@ def _apply(graph: Graph, *, compare_for: Iterable[int] | None, noted: dict[int, 
     comparisons = {m: scenarios_compare(graph, m) for m in sorted(compare_ids)}
     t_engine = time.perf_counter() - t0
 
-    with transaction.atomic():
+    _ensure_requests(graph.merger_ids)  # committed apart: a new row locked here would block writers
+    busy = _RequestsBusy()
+    with busy, transaction.atomic():
         # serialise concurrent runs on overlapping components (merger-id order: no deadlock)
-        _ensure_requests(graph.merger_ids)
-        completed_now = dict(
-            ScheduleRequest.objects.select_for_update()
-            .filter(merger_id__in=list(graph.merger_ids))
-            .order_by("merger_id")
-            .values_list("merger_id", "completed")
-        )
-        if any(completed_now.get(m, 0) > noted.get(m, (0, 0))[0] for m in graph.merger_ids):
-            # a run that loaded later (after more changes) has written meanwhile: ours is stale
+        completed_now = _runs_serialise(graph.merger_ids)
+        if any(
+            completed_now.get(m, 0) > noted.get(m, (0, 0))[1] and completed_now.get(m, 0) >= noted.get(m, (0, 0))[0]
+            for m in graph.merger_ids
+        ):
+            # a run that noted at least our request has written since our note: ours is stale or the same
             return ApplyResult(graph.merger_ids, len(graph.rows), 0, 0, 0, 0, 0, sched.feasible, t_engine,
                                time.perf_counter() - t0, skipped=True)
         step_wave, waves_created, waves_deleted = _write_waves(graph, sched)
@@ -670,12 +759,17 @@ def _apply(graph: Graph, *, compare_for: Iterable[int] | None, noted: dict[int, 
             else:
                 rb.schedule_summary["scenarios"] = (old.get(rb.pk) or {}).get("scenarios", {})
         Runbook.objects.bulk_update(runbooks, fields, batch_size=200)
-        for m in graph.merger_ids:
+        raise_ids = [m for m in graph.merger_ids if noted.get(m, (0, 0))[0] > completed_now.get(m, 0)]
+        _requests_lock_nowait(raise_ids)
+        for m in raise_ids:
             requested = noted.get(m, (0, 0))[0]
-            if requested > completed_now.get(m, 0):
-                ScheduleRequest.objects.filter(merger_id=m, completed__lt=requested).update(
-                    completed=requested, completed_at=now
-                )
+            ScheduleRequest.objects.filter(merger_id=m, completed__lt=requested).update(
+                completed=requested, completed_at=now
+            )
+    if busy.hit:
+        logger.info("schedule run of %s rolled back: a change to it is being committed", graph.merger_ids)
+        return ApplyResult(graph.merger_ids, len(graph.rows), 0, 0, 0, 0, 0, sched.feasible, t_engine,
+                           time.perf_counter() - t0, skipped=True)
     return ApplyResult(
         merger_ids=graph.merger_ids,
         steps_total=len(graph.rows),
@@ -721,14 +815,123 @@ def _record_cycle(graph: Graph, exc: eng.CyclicDependencyError, t0: float) -> Ap
         "step_ids": list(exc.cycle),
         "step_keys": [graph.rows[i]["key"] for i in exc.cycle if i in graph.rows],
     }
-    with transaction.atomic():
-        for m in graph.merger_ids:
-            mine = [i for i in exc.cycle if graph.rows.get(i, {}).get("runbook__merger_id") == m]
-            findings = [{**finding, "merger_id": m}] if mine else []
-            Runbook.objects.filter(pk=graph.runbook_of[m]).update(
-                schedule_findings=findings, scheduled_at=timezone.now()
-            )
+    findings_of = {}
+    for m in graph.merger_ids:
+        mine = [i for i in exc.cycle if graph.rows.get(i, {}).get("runbook__merger_id") == m]
+        findings_of[m] = [{**finding, "merger_id": m}] if mine else []
+    _findings_record(findings_of)
     return ApplyResult(graph.merger_ids, len(graph.rows), 0, 0, 0, 0, 1, False, 0.0, time.perf_counter() - t0)
+
+
+def _findings_record(findings_of: dict[int, list[dict]]) -> None:
+    """Store the findings of a run that could not schedule (merger id → findings); the dates stay."""
+    now = timezone.now()
+    with transaction.atomic():
+        for m, findings in findings_of.items():
+            Runbook.objects.filter(merger_id=m).update(schedule_findings=findings, scheduled_at=now)
+
+
+# --- stored data that cannot be planned ------------------------------------------------------------------
+
+#: What the engine or its calendar raise on stored data they cannot plan (a date beyond what the calendar
+#: and date arithmetic reach, e.g. a step "not before 9999-12-31" stored before input was bounded).
+UNPLANNABLE_ERRORS = (ValueError, OverflowError)
+#: The step dates a planner enters (the rest the engine computes from them).
+_INPUT_DATES = ("deadline", "not_before", "target_date", "actual_start", "actual_finish")
+
+
+def _component_ids(merger_id: int | None) -> list[int]:
+    """The mergers with a runbook scheduled together with ``merger_id`` (every one when None)."""
+    qs = Merger.objects.filter(runbook__isnull=False)
+    if merger_id is not None:
+        pairs = (
+            Step.objects.filter(kind=StepKind.CUTOVER, assignee_vendor__weekly_cutover_capacity__isnull=False)
+            .values_list("runbook__merger_id", "assignee_vendor__code")
+            .distinct()
+        )
+        qs = qs.filter(pk__in=_component(merger_id, pairs))
+    return list(qs.order_by("pk").values_list("pk", flat=True))
+
+
+def _unplannable_error(merger_id: int, status_date: dt.date | None) -> BaseException | None:
+    """What planning the merger on its own raises (None when it plans, or fails only on a cycle, which
+    the run records as such): the engine, its plan check and the scenario comparison, nothing written."""
+    try:
+        graph = graph_load(only=[merger_id], status_date=status_date)
+        if merger_id in graph.runbook_of:
+            sched = eng.schedule(graph.problem, eng.Scenario.ACTUAL)
+            plancheck.plan_check(graph.problem, sched)
+            scenarios_compare(graph, merger_id)
+    except eng.CyclicDependencyError:
+        return None
+    except UNPLANNABLE_ERRORS as exc:
+        return exc
+    return None
+
+
+def _unplannable_finding(merger_id: int, exc: BaseException) -> dict:
+    """The finding of a merger whose stored data cannot be planned, naming the steps with dates outside
+    the planning range (``mergeplan.validation``)."""
+    outside = Q()
+    for name in _INPUT_DATES:
+        outside |= Q(**{f"{name}__lt": PLANNING_DATE_MIN}) | Q(**{f"{name}__gt": PLANNING_DATE_MAX})
+    steps = list(
+        Step.objects.filter(outside, runbook__merger_id=merger_id).order_by("sequence", "pk").values_list("pk", "key")[:50]
+    )
+    finding = {
+        "kind": "unplannable", "merger_id": merger_id, "step_ids": [pk for pk, _ in steps],
+        "step_keys": [key for _, key in steps], "date": None, "days": 0, "vendor": None, "vendor_name": None,
+        "week": None, "count": 0, "capacity": None, "error": str(exc)[:300],
+    }
+    with translation.override(settings.LANGUAGE_CODE):
+        finding["message"] = finding_message(finding)
+    return finding
+
+
+def _unplannable_record(errors: dict[int, BaseException], noted: dict[int, tuple[int, int]]) -> None:
+    """Record an "unplannable" finding on each merger of ``errors`` (its dates stay) and mark its pending
+    requests done: they were handled, and a sweep must not retry them until the data changes."""
+    for m, exc in errors.items():
+        logger.error("merger %s cannot be planned from its stored data: %s", m, exc)
+    _findings_record({m: [_unplannable_finding(m, exc)] for m, exc in errors.items()})
+    now = timezone.now()
+    for m in errors:
+        requested = noted.get(m, (0, 0))[0]
+        ScheduleRequest.objects.filter(merger_id=m, completed__lt=requested).update(
+            completed=requested, completed_at=now
+        )
+
+
+def _schedule_isolating(
+    merger_id: int | None, *, status_date: dt.date | None, compare_for: Iterable[int] | None,
+    noted: dict[int, tuple[int, int]],
+) -> ApplyResult:
+    """Schedule ``merger_id``'s component (every merger when None). When its stored data cannot be planned
+    (``UNPLANNABLE_ERRORS``), each merger is tried on its own; those that fail get an "unplannable"
+    finding and the others are scheduled without them. A failure that no merger shows on its own leaves
+    every merger tried unplanned (recorded, never a crash)."""
+    excluded: dict[int, BaseException] = {}
+    result = _EMPTY
+    while True:
+        only = None if not excluded else [m for m in _component_ids(merger_id) if m not in excluded]
+        if only == []:
+            break
+        try:
+            graph = graph_load(merger_id, status_date=status_date, only=only)
+            if merger_id is not None and merger_id not in graph.runbook_of and not excluded:
+                break
+            result = _apply(graph, compare_for=compare_for, noted=noted)
+            break
+        except UNPLANNABLE_ERRORS as exc:
+            candidates = only if only is not None else _component_ids(merger_id)
+            logger.warning("schedule run of mergers %s failed (%s); looking for the one that cannot be planned",
+                           candidates, exc)
+            broken = {m: e for m in candidates if (e := _unplannable_error(m, status_date)) is not None}
+            excluded.update(broken or dict.fromkeys(candidates, exc))
+    if excluded:
+        _unplannable_record(excluded, noted)
+        result = replace(result, findings=result.findings + len(excluded), feasible=False)
+    return result
 
 
 def _ensure_requests(merger_ids: Iterable[int]) -> None:
@@ -748,17 +951,14 @@ def schedule_apply(merger: Merger | int, *, status_date: dt.date | None = None) 
     """
     merger_id = merger if isinstance(merger, int) else merger.pk
     noted = _requested_counters()
-    graph = graph_load(merger_id, status_date=status_date)
-    if merger_id not in graph.runbook_of:
-        return _EMPTY
-    return _apply(graph, compare_for=[merger_id], noted=noted)
+    return _schedule_isolating(merger_id, status_date=status_date, compare_for=[merger_id], noted=noted)
 
 
 def schedule_apply_all(*, status_date: dt.date | None = None) -> ApplyResult:
-    """Schedule every merger at once (the nightly run: capacity levelled across the whole country)."""
+    """Schedule every merger at once (the nightly run: capacity levelled across the whole country); a
+    merger whose stored data cannot be planned gets an "unplannable" finding and the others are planned."""
     noted = _requested_counters()
-    graph = graph_load(None, status_date=status_date)
-    return _apply(graph, compare_for=None, noted=noted)
+    return _schedule_isolating(None, status_date=status_date, compare_for=None, noted=noted)
 
 
 # --- recompute requests -----------------------------------------------------------------------------
@@ -778,32 +978,57 @@ def recompute_deferred() -> Iterator[set[int]]:
 
 
 class _RecomputeHook:
-    """An on-commit hook that remembers its merger (so a transaction registers one hook per merger)."""
+    """An on-commit hook that remembers its merger (so a transaction registers one hook per merger) and
+    the counter value its transaction bumped ``requested`` to."""
 
-    __slots__ = ("merger_id",)
+    __slots__ = ("merger_id", "stamp")
 
-    def __init__(self, merger_id: int) -> None:
+    def __init__(self, merger_id: int, stamp: int) -> None:
         self.merger_id = merger_id
+        self.stamp = stamp
 
     def __call__(self) -> None:
-        recompute_request(self.merger_id)
+        recompute_task_enqueue(self.merger_id, self.stamp)
 
 
 def recompute_enqueue(merger_id: int) -> None:
-    """Ask for a recompute of the merger after the current transaction commits (once per transaction)."""
+    """Ask for a recompute of the merger: bump its request counter in the current transaction (the
+    outbox: the change and the request commit together) and enqueue the task after the commit (once per
+    transaction)."""
     ids = getattr(_deferred, "ids", None)
     if ids is not None:
         ids.add(merger_id)
         return
     if connection.in_atomic_block:
         # Skip when a hook for this merger was registered in this block or an enclosing one that is still
-        # open (it commits or rolls back together with this call). Hooks of sibling blocks that have
-        # ended are not looked at: the request counter collapses those runs anyway (see above).
+        # open (it and its bump commit or roll back together with this call). Hooks of sibling blocks that
+        # have ended are not looked at: the request counter collapses those runs anyway (see above).
         current = set(connection.savepoint_ids)
         for sids, func, _robust in connection.run_on_commit:
             if isinstance(func, _RecomputeHook) and func.merger_id == merger_id and set(sids) <= current:
                 return
-    transaction.on_commit(_RecomputeHook(merger_id))
+    try:
+        stamp = _request_bump([merger_id]).get(merger_id, 0)
+    except IntegrityError:  # the merger was deleted meanwhile
+        return
+    transaction.on_commit(_RecomputeHook(merger_id, stamp))
+
+
+def recompute_task_enqueue(merger_id: int, stamp: int, *, countdown: float | None = None) -> bool:
+    """Enqueue the recompute task for request ``stamp``; False (logged) when the broker is away: the
+    request is committed and the sweep enqueues it again."""
+    from .tasks import merger_recompute
+
+    if countdown is None:
+        countdown = float(getattr(settings, "MERGEPLAN_RECOMPUTE_COUNTDOWN", 2.0))
+    try:
+        merger_recompute.apply_async(args=(merger_id, stamp), countdown=countdown)
+    except Exception:
+        if getattr(settings, "CELERY_TASK_ALWAYS_EAGER", False):
+            raise
+        logger.exception("could not enqueue the recompute of merger %s (the sweep will)", merger_id)
+        return False
+    return True
 
 
 def _request_bump(merger_ids: Iterable[int]) -> dict[int, int]:
@@ -817,21 +1042,41 @@ def _request_bump(merger_ids: Iterable[int]) -> dict[int, int]:
 
 
 def recompute_request(merger_id: int) -> int:
-    """Stamp a new request for the merger and enqueue the recompute task with a short countdown."""
-    from .tasks import merger_recompute
-
+    """Stamp a new request for the merger now (its own statement when not in a transaction) and enqueue
+    the recompute task with a short countdown."""
     try:
         stamp = _request_bump([merger_id]).get(merger_id, 0)
     except IntegrityError:  # the merger was deleted meanwhile
         return 0
-    countdown = float(getattr(settings, "MERGEPLAN_RECOMPUTE_COUNTDOWN", 2.0))
-    try:
-        merger_recompute.apply_async(args=(merger_id, stamp), countdown=countdown)
-    except Exception:  # the broker is away: the change is committed and stamped; the nightly run covers it
-        if getattr(settings, "CELERY_TASK_ALWAYS_EAGER", False):
-            raise
-        logger.exception("could not enqueue the recompute of merger %s", merger_id)
+    recompute_task_enqueue(merger_id, stamp)
     return stamp
+
+
+def recompute_sweep(*, older_than: float | None = None) -> list[int]:
+    """Enqueue again every pending request (``requested`` > ``completed``) whose last request or
+    re-enqueue is older than ``older_than`` seconds (``MERGEPLAN_RECOMPUTE_SWEEP_AFTER``, default 30);
+    returns the merger ids enqueued. See the module docstring, 6."""
+    if older_than is None:
+        older_than = float(getattr(settings, "MERGEPLAN_RECOMPUTE_SWEEP_AFTER", 30))
+    cutoff = timezone.now() - dt.timedelta(seconds=older_than)
+    pending = list(
+        ScheduleRequest.objects.filter(requested__gt=F("completed"))
+        .filter(Q(requested_at__lte=cutoff) | Q(requested_at__isnull=True))
+        .order_by("merger_id")
+        .values_list("merger_id", "requested")
+    )
+    swept = []
+    for merger_id, stamp in pending:
+        if not recompute_task_enqueue(merger_id, stamp, countdown=0):
+            break  # the broker is away: the next sweep tries again
+        # the next sweep waits again (a newer request has moved requested_at anyway)
+        ScheduleRequest.objects.filter(
+            Q(requested_at__lte=cutoff) | Q(requested_at__isnull=True), merger_id=merger_id
+        ).update(requested_at=timezone.now())
+        swept.append(merger_id)
+    if swept:
+        logger.warning("recompute sweep enqueued the pending replans of mergers %s", swept)
+    return swept
 
 
 def recompute_run(merger_id: int, requested: int | None = None) -> ApplyResult:

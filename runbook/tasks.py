@@ -1,8 +1,11 @@
 """Celery tasks of the runbook: thin, named, safe to run twice. Each takes ids, loads, calls a service.
 
-``acks_late`` on every task here: each is idempotent (a recompute writes the same results again, risk
-detection converges, a digest is guarded by its unique NotificationSent row, a snapshot is an
-update_or_create), so a redelivery after a worker died mid-task does no harm and loses nothing.
+``acks_late`` on every task here (and ``task_acks_late``, ``task_reject_on_worker_lost`` and a broker
+visibility timeout of minutes in the settings): each is idempotent (a recompute of a request already
+covered exits, and a run writes no Event for results it finds already written; risk detection
+converges; a digest is guarded by its unique NotificationSent row and is sent at most once; a snapshot
+is an update_or_create; a sweep only enqueues), so a redelivery after a worker died mid-task does no
+harm and loses nothing.
 """
 from __future__ import annotations
 
@@ -10,6 +13,7 @@ import datetime as dt
 import logging
 
 from celery import shared_task
+from celery.signals import worker_ready
 
 logger = logging.getLogger(__name__)
 
@@ -23,6 +27,24 @@ def merger_recompute(merger_id: int, requested: int | None = None) -> dict:
     result = recompute_run(merger_id, requested)
     logger.info("merger_recompute %s (request %s): %s", merger_id, requested, result)
     return {"skipped": result.skipped, "steps_changed": result.steps_changed, "events": result.events}
+
+
+@shared_task(name="runbook.recompute_sweep", acks_late=True, soft_time_limit=50, time_limit=60)
+def recompute_sweep(older_than: float | None = None) -> dict:
+    """Every minute: enqueue again the replans requested but not done (broker was down, worker killed)."""
+    from .planning import recompute_sweep as sweep
+
+    return {"enqueued": sweep(older_than=older_than)}
+
+
+@worker_ready.connect
+def _sweep_when_a_worker_starts(sender=None, **kwargs) -> None:
+    """A (re)started worker asks for a sweep of every pending replan, whatever its age: one lost with a
+    killed worker then runs now, not after the broker's visibility timeout (duplicates are no-ops)."""
+    try:
+        recompute_sweep.apply_async(kwargs={"older_than": 0})
+    except Exception:
+        logger.exception("could not enqueue the start-up recompute sweep")
 
 
 @shared_task(name="runbook.recompute_all", acks_late=True, soft_time_limit=600, time_limit=900)

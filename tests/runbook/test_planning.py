@@ -15,6 +15,7 @@ from runbook.planning import (
     baseline_capture,
     baseline_slip,
     graph_load,
+    recompute_all,
     recompute_enqueue,
     recompute_run,
     schedule_apply,
@@ -226,6 +227,82 @@ def test_apply_all_covers_every_merger():
     assert not Step.objects.filter(planned_start__isnull=True).exists()
 
 
+# --- stored data that cannot be planned ---------------------------------------------------------------
+
+
+def _broken(merger, **dates) -> Step:
+    """A step of ``merger`` given dates past validation (as data stored before input was bounded)."""
+    step = steps(merger, kind=StepKind.TASK).first()
+    Step.objects.filter(pk=step.pk).update(**dates)
+    return step
+
+
+@pytest.mark.parametrize("poison", [{"not_before": dt.date(9999, 12, 31)}, {"deadline": dt.date(1, 1, 1)},
+                                    {"actual_start": dt.date(1, 1, 1), "status": "in_progress"}])
+def test_nightly_run_plans_the_others_when_one_merger_is_broken(chief, caplog, poison):
+    # given three mergers sharing KMD's capacity (one component), one with a date no calendar reaches
+    ok1, bad, ok2 = (merger_with_runbook(municipalities=2, domains=2, chief=chief) for _ in range(3))
+    poisoned = _broken(bad, **poison)
+    # when the nightly run goes
+    with caplog.at_level("ERROR", logger="runbook.planning"):
+        result = recompute_all()
+    # then the others are planned, the broken one has a finding naming the step, and it is logged
+    for m in (ok1, ok2):
+        assert not steps(m, planned_start__isnull=True).exists()
+        kinds = {f["kind"] for f in Runbook.objects.get(merger=m).schedule_findings}
+        assert "unplannable" not in kinds
+    assert not steps(bad, planned_start__isnull=False).exists()  # its dates stay as they were
+    findings = Runbook.objects.get(merger=bad).schedule_findings
+    assert [f["kind"] for f in findings] == ["unplannable"]
+    assert findings[0]["step_ids"] == [poisoned.pk] and findings[0]["step_keys"] == [poisoned.key]
+    assert findings[0]["message"]
+    assert set(result.merger_ids) == {ok1.pk, ok2.pk} and not result.feasible
+    assert f"merger {bad.pk} cannot be planned" in caplog.text
+    # and its pending request is done: no sweep retries it until the data changes
+    request = ScheduleRequest.objects.get(merger=bad)
+    assert request.completed == request.requested
+
+
+def test_unplannable_in_plain_words_on_the_schedule(chief):
+    bad = merger_with_runbook(municipalities=2, domains=2, chief=chief)
+    poisoned = _broken(bad, not_before=dt.date(9999, 12, 31))
+
+    schedule_apply(bad)  # a replan of the broken merger itself: recorded, never raised
+
+    with translation.override("da"):
+        schedule = schedule_for_merger(bad)
+    (finding,) = schedule["findings"]
+    assert finding["kind"] == "unplannable"
+    assert poisoned.key in finding["message"] and "Planen kan ikke beregnes" in finding["message"]
+    with translation.override("en"):
+        assert "cannot be computed" in finding_message(finding)
+
+
+def test_a_broken_dispensation_date_is_unplannable_the_replan_of_the_others_goes_on(chief):
+    ok, bad = (merger_with_runbook(municipalities=2, domains=2, chief=chief) for _ in range(2))
+    Merger.objects.filter(pk=bad.pk).update(dispensation_status=DispensationStatus.GRANTED,
+                                            dispensation_date=dt.date(1, 1, 1))
+
+    result = schedule_apply(ok)  # the component holds both
+
+    assert result.merger_ids == (ok.pk,)
+    assert not steps(ok, planned_start__isnull=True).exists()
+    assert [f["kind"] for f in Runbook.objects.get(merger=bad).schedule_findings] == ["unplannable"]
+
+
+def test_fixing_the_data_plans_the_merger_again(chief, django_capture_on_commit_callbacks):
+    bad = merger_with_runbook(municipalities=2, domains=2, chief=chief)
+    poisoned = _broken(bad, not_before=dt.date(9999, 12, 31))
+    schedule_apply_all()
+    assert Runbook.objects.get(merger=bad).schedule_findings[0]["kind"] == "unplannable"
+
+    with django_capture_on_commit_callbacks(execute=True):
+        step_update(step=Step.objects.get(pk=poisoned.pk), actor=chief, data={"not_before": None})
+
+    assert not steps(bad, planned_start__isnull=True).exists()
+    assert all(f["kind"] != "unplannable" for f in Runbook.objects.get(merger=bad).schedule_findings)
+
+
 # --- baselines ----------------------------------------------------------------------------------
 
 
@@ -282,20 +359,21 @@ def test_rolled_back_change_enqueues_nothing(django_capture_on_commit_callbacks)
 
 
 def test_burst_collapses_into_one_run(merger, chief):
-    # given: three committed changes; each on-commit hook stamped a request and queued a task
+    # given: three committed changes; each stamped a request in its own transaction (the instantiation
+    # stamped the first) and its on-commit hook queued a task
     survey = steps(merger, key="1").get()
     stamps = []
     for days in (6, 7, 8):
         step_update(step=survey, actor=chief, data={"duration_days": days})
         survey.refresh_from_db()
-        stamps.append(_request_bump([merger.pk])[merger.pk])
-    assert stamps == [1, 2, 3]
+        stamps.append(ScheduleRequest.objects.get(merger=merger).requested)
+    assert stamps == [2, 3, 4]
     # when: the queued tasks run after their countdown, in order
     results = [recompute_run(merger.pk, requested=stamp) for stamp in stamps]
     # then: the first covers all three requests, the other two exit early
     assert [r.skipped for r in results] == [False, True, True]
     state = ScheduleRequest.objects.get(merger=merger)
-    assert state.requested == state.completed == 3
+    assert state.requested == state.completed == 4
     assert Step.objects.get(pk=survey.pk).planned_finish == dt.date(2006, 3, 24)  # 8 working days
     # a request that arrives after the run is not covered: its task runs
     stamp = _request_bump([merger.pk])[merger.pk]
@@ -432,13 +510,12 @@ def test_a_stale_run_never_overwrites_a_fresher_one(merger, chief):
     # given: run A notes the counters and loads the graph; then a change commits and run B covers it
     _request_bump([merger.pk])
     noted_a, graph_a = _requested_counters(), graph_load(merger.pk)
-    step_update(step=survey, actor=chief, data={"duration_days": 10})
-    _request_bump([merger.pk])
-    assert not recompute_run(merger.pk, requested=2).skipped
+    step_update(step=survey, actor=chief, data={"duration_days": 10})  # stamps request 3 with the change
+    assert not recompute_run(merger.pk, requested=3).skipped
     assert steps(merger, key="1").get().planned_finish == dt.date(2006, 3, 28)
     # when: the slower run A gets to write
     result = _apply(graph_a, compare_for=[merger.pk], noted=noted_a)
     # then: it writes nothing; B's dates stay
     assert result.skipped
     assert steps(merger, key="1").get().planned_finish == dt.date(2006, 3, 28)
-    assert ScheduleRequest.objects.get(merger=merger).completed == 2
+    assert ScheduleRequest.objects.get(merger=merger).completed == 3
