@@ -4,7 +4,7 @@ from __future__ import annotations
 from django.http import JsonResponse
 from django.urls import include, path
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
-from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
+from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerSplitView
 from rest_framework.routers import DefaultRouter
 
 from municipalities.api.views import MergerViewSet, MunicipalityViewSet
@@ -79,7 +79,7 @@ urlpatterns = [
     path("ping/", ping, name="api-ping"),
     path("mergers/<int:pk>/milestones.ics", MilestoneCalendarView.as_view(), name="api-merger-milestones-ics"),
     path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
-    path("docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
+    path("docs/", SpectacularSwaggerSplitView.as_view(url_name="api-schema"), name="api-docs"),
     path(
         "redoc/",
         SpectacularRedocView.as_view(url_name="api-schema", template_name="api/redoc.html"),

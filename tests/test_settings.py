@@ -39,3 +39,27 @@ def test_the_planning_clock_is_pinned_by_setting(settings):
     assert today() == dt.date(2006, 7, 3)
     settings.MERGEPLAN_TODAY = None
     assert today() >= dt.date(2026, 1, 1)
+
+
+_HARDENING = ("settings.SECURE_SSL_REDIRECT, settings.SECURE_HSTS_SECONDS, settings.SECURE_HSTS_INCLUDE_SUBDOMAINS, "
+              "settings.SESSION_COOKIE_SECURE, settings.CSRF_COOKIE_SECURE, settings.SECURE_PROXY_SSL_HEADER, "
+              "settings.MIDDLEWARE[0], settings.CONTENT_SECURITY_POLICY['DIRECTIVES']['script-src']")
+
+
+def test_production_settings_are_hardened(tmp_path):
+    env = {"DJANGO_DEBUG": "0", "SECRET_KEY": "x" * 50, "MERGEPLAN_VAR_DIR": str(tmp_path)}
+    result = _settings_in_subprocess(env, _HARDENING)
+    assert result.stdout.strip() == repr(
+        (True, 31_536_000, True, True, True, ("HTTP_X_FORWARDED_PROTO", "https"),
+         "mergeplan.health.HealthCheckMiddleware", ["'self'"])
+    ), result.stderr
+    result = _settings_in_subprocess({**env, "SECURE_HSTS_SECONDS": "600"}, "settings.SECURE_HSTS_SECONDS")
+    assert result.stdout.strip() == repr((600,))
+
+
+def test_the_dev_run_keeps_plain_http(tmp_path):
+    result = _settings_in_subprocess({"DJANGO_DEBUG": "1", "MERGEPLAN_VAR_DIR": str(tmp_path)}, _HARDENING)
+    assert result.stdout.strip() == repr(
+        (False, 0, True, False, False, ("HTTP_X_FORWARDED_PROTO", "https"),
+         "mergeplan.health.HealthCheckMiddleware", ["'self'"])
+    ), result.stderr
