@@ -11,7 +11,7 @@ PORT   ?= 8000
 # The embedded default: DEBUG, SQLite in var/, Celery on the filesystem broker, the demo's pinned date.
 RUN_ENV := DJANGO_DEBUG=1 MERGEPLAN_TODAY=$${MERGEPLAN_TODAY:-2006-03-15}
 
-.PHONY: run test install migrate seed worker web messages lint bench bench-api clean
+.PHONY: run test install migrate seed worker web messages lint bench bench-schedule bench-api clean
 
 $(STAMP): pyproject.toml
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -50,7 +50,12 @@ messages: install
 	cd $(CURDIR) && DJANGO_DEBUG=1 $(PY) manage.py makemessages -l da -l en --ignore '.venv/*' --ignore 'var/*' --no-obsolete
 	DJANGO_DEBUG=1 $(PY) manage.py compilemessages --ignore '.venv/*'
 
+## bench: a bounded, production-like load run (gunicorn, a fresh PostgreSQL database, a Celery worker; the
+## demo; pages, milestone API, status changes) for $$BENCH_SECONDS (30) s; exits non-zero on any error.
 bench: install
+	DJANGO_DEBUG=1 BENCH_SECONDS=$${BENCH_SECONDS:-30} $(PY) manage.py bench_mix $(BENCH_ARGS)
+
+bench-schedule: install
 	DJANGO_DEBUG=1 $(PY) manage.py bench_schedule $(BENCH_ARGS)
 
 bench-api: install

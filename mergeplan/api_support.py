@@ -6,8 +6,8 @@ Views stay declarative; everything that every endpoint shares lives here:
 - :class:`FeedTokenAuthentication` — ``?token=`` for the iCal subscription only.
 - :class:`ReadOnlyTokenPermission` — a read-only token never writes.
 - :func:`exception_handler` — domain errors to 400/403/409/412 with field messages.
-- :class:`ETagMixin` — weak ETags, ``If-None-Match`` → 304, ``If-Match`` checked under
-  ``select_for_update`` → 412.
+- :class:`ETagMixin` — weak ETags, ``If-None-Match`` → 304, ``If-Match`` required on writes (428 without
+  it) and checked under ``select_for_update`` → 412.
 - :class:`StandardPagination`, :class:`CSVRenderer`, :class:`ICalRenderer`, :class:`TokenRateThrottle`.
 """
 from __future__ import annotations
@@ -36,6 +36,8 @@ from rest_framework.response import Response
 from rest_framework.settings import api_settings
 from rest_framework.throttling import UserRateThrottle
 
+from mergeplan.api_filters import StrictFilterSet
+from mergeplan.cache import CACHE_ERRORS, report_degraded
 from mergeplan.exceptions import ApplicationError, ConflictError, PermissionDeniedError
 from municipalities.models import ApiToken, FeedToken, hash_token
 from municipalities.permissions import Action, merger_access
@@ -78,8 +80,13 @@ class BearerTokenAuthentication(BaseAuthentication):
             raise exceptions.AuthenticationFailed(_("Invalid, expired or revoked token."))
         now = timezone.now()
         if token.last_used_at is None or now - token.last_used_at > LAST_USED_RESOLUTION:
-            ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
+            # conditional: of parallel requests only one wins, and it records the use in the audit trail
+            won = ApiToken.objects.filter(pk=token.pk, last_used_at=token.last_used_at).update(last_used_at=now)
             token.last_used_at = now
+            if won:
+                from mergeplan.logins.audit import record_token_used
+
+                record_token_used(token)
         return token.user, token
 
     def authenticate_header(self, request) -> str:
@@ -149,6 +156,31 @@ class PreconditionFailed(exceptions.APIException):
     default_code = "precondition_failed"
 
 
+class PreconditionRequired(exceptions.APIException):
+    """A write to a versioned object without ``If-Match``: it could silently overwrite someone's change."""
+
+    status_code = status.HTTP_428_PRECONDITION_REQUIRED
+    default_detail = gettext_lazy(
+        "Send If-Match with the ETag from your last read; GET the object, then send its ETag header back, "
+        "so that nobody's change is overwritten unnoticed."
+    )
+    default_code = "precondition_required"
+
+
+def not_found(request, exception=None):
+    """``handler404``: under ``/api/`` a JSON 404 like the API's own (a path no URL pattern matches, such as
+    ``/api/v1/steps/1.5/``); the feed's path answers in the feed's content type; elsewhere Django's page."""
+    if request.path.startswith("/api/"):
+        from django.http import HttpResponse
+
+        body = json.dumps({"detail": force_str(exceptions.NotFound.default_detail)})
+        content_type = "text/calendar" if request.path.endswith(".ics") else "application/json"
+        return HttpResponse(body, status=404, content_type=content_type)
+    from django.views.defaults import page_not_found
+
+    return page_not_found(request, exception)
+
+
 def exception_handler(exc, context):
     """Map the domain's exceptions to HTTP: field messages on 400, 403, 409/412, 413; never a 500
     for bad input."""
@@ -182,14 +214,38 @@ def exception_handler(exc, context):
 # --- Serializers ------------------------------------------------------------------------------------
 
 
+def _json_type_error(field, value) -> str | None:
+    """The JSON type the schema documents for ``field``, if ``value`` is not of it (DRF would coerce: ``0``
+    to ``"0"`` for text, ``0`` to ``false``, ``"5"`` to ``5``)."""
+    if value is None:
+        return None  # allow_null decides
+    if isinstance(field, serializers.BooleanField):
+        return None if isinstance(value, bool) else _("Must be true or false.")
+    if isinstance(field, serializers.IntegerField | serializers.PrimaryKeyRelatedField):
+        ok = isinstance(value, int) and not isinstance(value, bool)
+        return None if ok else _("Must be a whole number.")
+    if isinstance(field, serializers.FloatField | serializers.DecimalField):
+        ok = isinstance(value, int | float) and not isinstance(value, bool)
+        return None if ok else _("Must be a number.")
+    if isinstance(field, serializers.CharField | serializers.DateField | serializers.DateTimeField
+                  | serializers.SlugRelatedField):
+        return None if isinstance(value, str) else _("Must be text.")
+    return None
+
+
 class StrictSerializer(serializers.Serializer):
-    """Input serializer that rejects fields it does not know (a typo must not be silently ignored)."""
+    """Input serializer that rejects fields it does not know (a typo must not be silently ignored), and
+    values not of the JSON type its schema documents (no silent coercion of ``0`` to ``"0"`` or ``false``)."""
 
     def to_internal_value(self, data):
         if isinstance(data, dict):
             unknown = sorted(set(data) - {name for name, f in self.fields.items() if not f.read_only})
             if unknown:
                 raise serializers.ValidationError({name: [_("Unknown field.")] for name in unknown})
+            wrong = {name: [error] for name, field in self.fields.items()
+                     if name in data and (error := _json_type_error(field, data[name]))}
+            if wrong and not hasattr(data, "getlist"):  # a JSON body (a form's values are all text)
+                raise serializers.ValidationError(wrong)
         return super().to_internal_value(data)
 
 
@@ -218,7 +274,8 @@ def etag_matches(header: str, etag: str) -> bool:
 
 
 class ETagMixin:
-    """ETag on every object; ``If-None-Match`` → 304 on GET; ``If-Match`` → 412 when stale.
+    """ETag on every object; ``If-None-Match`` → 304 on GET; ``If-Match`` required on writes (428 when
+    missing, 412 when stale).
 
     ``locked(obj)`` must be called inside ``transaction.atomic()``: it re-reads the row with
     ``select_for_update`` and compares ``If-Match`` with the *locked* state, so of two clients holding
@@ -238,13 +295,16 @@ class ETagMixin:
         return Response(data, headers={"ETag": etag})
 
     def locked(self, obj):
-        """The object re-read under ``select_for_update``; 412 if ``If-Match`` does not match it.
+        """The object re-read under ``select_for_update``; 428 without ``If-Match``, 412 if it does not match.
 
+        Every write to an existing object goes through here, so none is blind (no silent lost update).
         The representation is read again after the lock is held (under READ COMMITTED a new statement
         sees what the previous lock holder committed), so a second writer with the same ETag fails."""
+        header = self.request.headers.get("If-Match", "").strip()
+        if not header:
+            raise PreconditionRequired()
         fresh = type(obj)._base_manager.select_for_update().get(pk=obj.pk)
-        header = self.request.headers.get("If-Match")
-        if header and not etag_matches(header, self.object_etag(self.get_queryset().get(pk=obj.pk))):
+        if not etag_matches(header, self.object_etag(self.get_queryset().get(pk=obj.pk))):
             raise PreconditionFailed()
         return fresh
 
@@ -258,6 +318,7 @@ class ETagMixin:
 def atomic_write():
     """The transaction every API write runs in (the If-Match check and the service share it)."""
     return transaction.atomic()
+
 
 
 class _PagedRows:
@@ -318,7 +379,10 @@ class ValuesListMixin:
 
 class FilterBackend(DjangoFilterBackend):
     """django-filter, skipped when the query string names none of the view's filters (building the
-    filter form is a fifth of a hot list's time, and without parameters it filters nothing)."""
+    filter form is a fifth of a hot list's time, and without parameters it filters nothing).
+    ``filterset_fields`` get :class:`mergeplan.api_filters.StrictFilterSet` (ids from 1, no empty values)."""
+
+    filterset_base = StrictFilterSet
 
     def filter_queryset(self, request, queryset, view):
         filterset_class = self.get_filterset_class(view, queryset)
@@ -340,10 +404,27 @@ class StandardPagination(PageNumberPagination):
     max_page_size = 500
 
     def paginate_queryset(self, queryset, request, view=None):
+        if request.query_params.get(self.page_query_param, None) == "":  # as every typed parameter: 400
+            raise serializers.ValidationError({self.page_query_param: [_("Give a value, or leave the parameter out.")]})
         renderer = getattr(request, "accepted_renderer", None)
         if renderer is not None and getattr(renderer, "format", "") == "csv":
             return None  # an export holds every row the filters select
         return super().paginate_queryset(queryset, request, view)
+
+    def get_page_size(self, request):
+        """``?page_size=`` must be a whole number from 1 (a larger one is cut to 500); else a 400 naming it."""
+        raw = request.query_params.get(self.page_size_query_param)
+        if raw is not None:
+            try:
+                size = int(raw)
+            except ValueError:
+                size = 0
+            if size < 1:
+                raise serializers.ValidationError(
+                    {self.page_size_query_param: [_("Give a whole number from 1 to %(max)d.") % {
+                        "max": self.max_page_size}]}
+                )
+        return super().get_page_size(request)
 
 
 # --- Renderers --------------------------------------------------------------------------------------
@@ -401,6 +482,8 @@ class ICalRenderer(renderers.BaseRenderer):
     charset = "utf-8"
 
     def render(self, data, accepted_media_type=None, renderer_context=None) -> bytes:
+        if data is None:  # 304 Not Modified: no body
+            return b""
         if isinstance(data, bytes):
             return data
         if isinstance(data, dict):
@@ -412,7 +495,9 @@ class ICalRenderer(renderers.BaseRenderer):
 
 
 class TokenRateThrottle(UserRateThrottle):
-    """Rate limit for token clients (scripts); the browser's session is not throttled."""
+    """Rate limit for token clients (scripts); the browser's session is not throttled.
+
+    Fails open: when the cache (Redis) raises, the request is allowed and the outage logged."""
 
     scope = "token"
 
@@ -426,4 +511,8 @@ class TokenRateThrottle(UserRateThrottle):
         if not self.rate:
             return True
         self.num_requests, self.duration = self.parse_rate(self.rate)
-        return super().allow_request(request, view)
+        try:
+            return super().allow_request(request, view)
+        except CACHE_ERRORS as exc:  # Redis down: fail open, logged once per interval (mergeplan.cache)
+            report_degraded("API throttle cache", exc, action="token requests allowed without a rate limit")
+            return True

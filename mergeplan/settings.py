@@ -109,7 +109,8 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 REDIS_URL = env.str("REDIS_URL", default="")
 CACHES = {
     "default": (
-        {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}
+        # fails open: Redis down → "not cached", throttling off, logged (mergeplan/cache.py)
+        {"BACKEND": "mergeplan.cache.FailOpenRedisCache", "LOCATION": REDIS_URL}
         if REDIS_URL
         else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
     )
@@ -185,7 +186,7 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 
 # --- REST framework -------------------------------------------------------------------------------
 REST_FRAMEWORK = {
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_SCHEMA_CLASS": "mergeplan.api_schema.AutoSchema",  # + If-Match, 412/428 on writes
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "mergeplan.api_support.BearerTokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
@@ -198,13 +199,14 @@ REST_FRAMEWORK = {
     "PAGE_SIZE": 50,
     "DEFAULT_FILTER_BACKENDS": [
         "mergeplan.api_support.FilterBackend",
-        "rest_framework.filters.SearchFilter",
+        "mergeplan.api_filters.SearchFilter",  # its 400 names `search`
         "rest_framework.filters.OrderingFilter",
     ],
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"]
     + (["rest_framework.renderers.BrowsableAPIRenderer"] if DEBUG else []),
     "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
     "EXCEPTION_HANDLER": "mergeplan.api_support.exception_handler",
+    "DEFAULT_CONTENT_NEGOTIATION_CLASS": "mergeplan.api_filters.ContentNegotiation",  # ?format= (empty): 400
     "DEFAULT_THROTTLE_CLASSES": ["mergeplan.api_support.TokenRateThrottle"],
     "DEFAULT_THROTTLE_RATES": {"token": env.str("API_TOKEN_THROTTLE_RATE", default="1200/min") or None},
     "DATETIME_FORMAT": "iso-8601",
@@ -225,15 +227,20 @@ SPECTACULAR_SETTINGS = {
         "StepStatusEnum": "runbook.models.StepStatus",
         "ConversionStatusEnum": "systems.models.ConversionStatus",
     },
+    # every operation documents every status code it can answer (400/401/403/404/409/413/429, 304)
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "mergeplan.schema_hooks.document_error_responses",
+    ],
 }
 
 # --- Security in production -----------------------------------------------------------------------
 SESSION_COOKIE_HTTPONLY = True
 SECURE_CONTENT_TYPE_NOSNIFF = True
 X_FRAME_OPTIONS = "DENY"
-if not DEBUG:
-    SESSION_COOKIE_SECURE = env.bool("SESSION_COOKIE_SECURE", default=False)
-    CSRF_COOKIE_SECURE = env.bool("CSRF_COOKIE_SECURE", default=False)
+# Secure cookies in production (https behind the proxy); the dev run (DJANGO_DEBUG=1, http) keeps plain ones.
+SESSION_COOKIE_SECURE = env.bool("SESSION_COOKIE_SECURE", default=not DEBUG)
+CSRF_COOKIE_SECURE = env.bool("CSRF_COOKIE_SECURE", default=not DEBUG)
 
 LOGGING = {
     "version": 1,
@@ -242,3 +249,89 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
     "loggers": {"django.db.backends": {"level": "INFO"}},
 }
+
+# --- Logins: rate limits and lockout ---------------------------------------------------------------
+# django-axes counts failed logins (login page and admin) in the database, so the count holds under parallel
+# attempts; see mergeplan/logins/__init__.py. API tokens never pass through it. Locked out: 429 with
+# Retry-After and a page in the login card's look. Unlock early: `manage.py axes_reset_username NAME`.
+INSTALLED_APPS += ["axes", "mergeplan.logins"]
+MIDDLEWARE += ["axes.middleware.AxesMiddleware"]  # after the auth middleware; turns a lockout into the page
+AUTHENTICATION_BACKENDS = ["axes.backends.AxesStandaloneBackend", "django.contrib.auth.backends.ModelBackend"]
+AXES_ENABLED = env.bool("LOGIN_LOCKOUT_ENABLED", default=True)
+AXES_HANDLER = "mergeplan.logins.handler.LoginAttemptHandler"
+#: failures per account (from any address) within the cool-off that lock the account
+AXES_FAILURE_LIMIT = env.int("LOGIN_FAILURE_LIMIT", default=5)
+#: failures from one address across all accounts that lock the address (0: off)
+LOGIN_ADDRESS_FAILURE_LIMIT = env.int("LOGIN_ADDRESS_FAILURE_LIMIT", default=50)
+AXES_COOLOFF_TIME = dt.timedelta(minutes=max(1, env.int("LOGIN_LOCKOUT_MINUTES", default=15)))
+AXES_LOCKOUT_PARAMETERS = ["username", ["ip_address", "username"]]
+AXES_RESET_ON_SUCCESS = False  # a success by one account must not clear an address's count
+AXES_HTTP_RESPONSE_CODE = 429
+AXES_LOCKOUT_CALLABLE = "mergeplan.logins.views.lockout_response"
+AXES_CLIENT_IP_CALLABLE = "mergeplan.logins.handler.client_ip_address"
+#: reverse proxies in front of the app whose X-Forwarded-For is trusted (0: use REMOTE_ADDR)
+LOGIN_TRUSTED_PROXY_COUNT = env.int("LOGIN_TRUSTED_PROXY_COUNT", default=0)
+AXES_VERBOSE = False
+#: an API token's use is recorded in the audit trail at most this often
+TOKEN_USE_EVENT_INTERVAL = dt.timedelta(minutes=env.int("TOKEN_USE_EVENT_INTERVAL_MINUTES", default=60))
+
+# --- Operations: cache, security, health ---------------------------------------------------------------
+# The cache fails open (CACHES above, mergeplan/cache.py). Production (DEBUG off) sits behind a
+# TLS-terminating proxy that sets X-Forwarded-Proto (and drops the client's): http is redirected to https,
+# HSTS is sent, cookies are Secure (above). The dev run (DJANGO_DEBUG=1, plain http) does none of this.
+SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=not DEBUG)
+SECURE_REDIRECT_EXEMPT = [r"^healthz/?$", r"^readyz/?$"]  # probes inside the network speak plain http
+SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=0 if DEBUG else 365 * 24 * 3600)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env.bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", default=True)
+SECURE_HSTS_PRELOAD = env.bool("SECURE_HSTS_PRELOAD", default=False)
+if not SECURE_HSTS_PRELOAD:
+    # check --deploy's W021 asks for preload; listing a domain in the browsers' preload list binds every
+    # subdomain of the registrable domain for months: the domain owner's decision (SECURE_HSTS_PRELOAD=1).
+    SILENCED_SYSTEM_CHECKS = [*globals().get("SILENCED_SYSTEM_CHECKS", []), "security.W021"]
+
+# Content-Security-Policy (django-csp; mergeplan/security.py widens it for the API docs only): scripts from
+# this origin only — no inline <script>, no on* handlers, no eval (htmx: allowEval=false in base.html);
+# inline style *attributes* (progress bars, charts) but no inline <style> elements.
+INSTALLED_APPS += ["csp"]
+MIDDLEWARE.insert(MIDDLEWARE.index("django.middleware.security.SecurityMiddleware") + 1,
+                  "mergeplan.security.CSPMiddleware")
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "style-src-attr": ["'unsafe-inline'"],
+        "img-src": ["'self'", "data:"],
+        "font-src": ["'self'"],
+        "connect-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+    },
+}
+
+# /healthz (alive) and /readyz (database, broker; 503 when down) — answered first, before the host check,
+# the SSL redirect, sessions and throttling (mergeplan/health.py). Each readiness check has this budget.
+MIDDLEWARE.insert(0, "mergeplan.health.HealthCheckMiddleware")
+HEALTH_CHECK_TIMEOUT = env.float("HEALTH_CHECK_TIMEOUT", default=1.0)
+
+# --- Celery delivery (outbox) ---
+# No dropped work (runbook/planning.py, module docstring 2 and 6): a task is acknowledged only after it
+# ran; a worker lost mid-task gives its task back; on Redis an unacknowledged task (its worker SIGKILLed)
+# is redelivered after the visibility timeout (seconds; longer than any countdown used here — a task
+# still running after it, such as a long nightly run, may be delivered twice: every task is idempotent);
+# the every-minute sweep (runbook.recompute_sweep) enqueues a pending replan whose request is older than
+# MERGEPLAN_RECOMPUTE_SWEEP_AFTER seconds.
+CELERY_TASK_ACKS_LATE = True
+CELERY_TASK_REJECT_ON_WORKER_LOST = True
+if CELERY_BROKER_URL.startswith(("redis://", "rediss://", "unix://")):
+    CELERY_BROKER_TRANSPORT_OPTIONS = {
+        **globals().get("CELERY_BROKER_TRANSPORT_OPTIONS", {}),
+        "visibility_timeout": env.int("CELERY_VISIBILITY_TIMEOUT", default=300),
+        # look for expired unacknowledged tasks every 10 s (kombu's default scans every 100 s)
+        "unacked_restore_interval": 10,
+        "unacked_restore_throttle": 1,
+    }
+MERGEPLAN_RECOMPUTE_SWEEP_AFTER = env.float("MERGEPLAN_RECOMPUTE_SWEEP_AFTER", default=30.0)

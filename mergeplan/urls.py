@@ -7,3 +7,6 @@ urlpatterns = [
     path("api/v1/", include("mergeplan.api")),
     path("", include("mergeplan.web")),
 ]
+
+# a 404 under /api/ answers JSON, as the API's own 404s do (schemathesis: documented content type)
+handler404 = "mergeplan.api_support.not_found"

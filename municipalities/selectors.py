@@ -107,7 +107,7 @@ def rag(*, overdue: int, overdue_critical: int, at_risk: int, blocked: int, min_
 
 def finding_counts(findings) -> tuple[int, int]:
     findings = findings or []
-    infeasible = sum(1 for f in findings if f.get("kind") in ("deadline_missed", "gate_after_deadline"))
+    infeasible = sum(1 for f in findings if f.get("kind") in ("deadline_missed", "gate_after_deadline", "unplannable"))
     overflow = sum(1 for f in findings if f.get("kind") == "capacity_overflow")
     return infeasible, overflow
 

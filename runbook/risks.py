@@ -21,6 +21,7 @@ from collections import defaultdict
 from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
 from django.db import transaction
+from django.utils import timezone
 
 from mergeplan.clock import today
 from municipalities.models import Role
@@ -144,7 +145,11 @@ def risks_detect(*, merger_id: int | None = None, on: dt.date | None = None) -> 
             )
     with transaction.atomic():
         if changed:
-            Step.objects.bulk_update(changed, ["at_risk", "risk_reasons"], batch_size=500)
+            # updated_at too: the lists' ETag stamp (mergeplan/list_etags.py) reads max(updated_at)
+            now = timezone.now()
+            for step in changed:
+                step.updated_at = now
+            Step.objects.bulk_update(changed, ["at_risk", "risk_reasons", "updated_at"], batch_size=500)
         if events:
             events_bulk_record(events)
     return {"steps": len(ids), "at_risk": flagged, "changed": len(changed), "events": len(events)}

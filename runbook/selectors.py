@@ -8,13 +8,14 @@ import datetime as dt
 from collections import Counter, defaultdict
 
 from django.db.models import Q, QuerySet
-from django.utils.translation import get_language, gettext_lazy, ngettext
+from django.utils import timezone
+from django.utils.translation import get_language, gettext_lazy, ngettext, pgettext
 from django.utils.translation import gettext as _
 
 from mergeplan.clock import today
 from municipalities.models import Merger
 
-from .models import Runbook, Step, StepKind, StepStatus
+from .models import Event, Runbook, Step, StepKind, StepStatus
 
 #: Statuses that count as finished work in progress figures (skipped work is no longer to be done).
 FINISHED = (StepStatus.DONE, StepStatus.SKIPPED)
@@ -165,6 +166,17 @@ def finding_message(finding: dict) -> str:
         }
     if kind == "cycle":
         return _("The dependencies form a cycle: %(chain)s") % {"chain": " → ".join(keys)}
+    if kind == "unplannable":
+        if keys:
+            return _(
+                "The plan cannot be computed: steps %(steps)s hold dates the planner cannot use (%(error)s). "
+                "Correct them; the other mergers are planned as usual."
+            ) % {"steps": ", ".join(keys[:6]) + (" …" if len(keys) > 6 else ""),
+                 "error": finding.get("error") or "?"}
+        return _(
+            "The plan cannot be computed from the stored data (%(error)s). Correct it; the other mergers "
+            "are planned as usual."
+        ) % {"error": finding.get("error") or "?"}
     return str(kind)
 
 
@@ -315,6 +327,24 @@ def placement_messages(placement, *, vendor: str | None = None) -> list[str]:
         else:
             out.append(reason)
     return out
+
+
+def step_change_message(step: Step) -> str:
+    """Who changed the step last, to what and when, from its latest audit Event (one query), e.g.
+    "Bent Johannsen changed the status to Blokeret at 14:02 — reload the page and try again"."""
+    event = (
+        Event.objects.filter(content_type__app_label="runbook", content_type__model="step", object_id=step.pk)
+        .select_related("actor").order_by("-created_at", "-pk").first()
+    )
+    if event is None:
+        return _("The step was changed by someone else. Reload and try again.")
+    who = (event.actor.get_full_name() or event.actor.username) if event.actor else pgettext("who", "The system")
+    when = timezone.localtime(event.created_at).strftime("%H:%M")
+    status = (event.changes or {}).get("status")
+    if event.verb == "status_changed" and isinstance(status, list) and status[-1] in StepStatus.values:
+        return _("%(who)s changed the status to %(status)s at %(time)s — reload the page and try again.") % {
+            "who": who, "status": StepStatus(status[-1]).label, "time": when}
+    return _("%(who)s changed the step at %(time)s — reload the page and try again.") % {"who": who, "time": when}
 
 
 def schedule_for_merger(merger: Merger | int) -> dict:

@@ -4,6 +4,7 @@ from __future__ import annotations
 from rest_framework import serializers
 
 from mergeplan.api_support import StrictSerializer
+from mergeplan.validation import planning_date_validator
 from municipalities.models import DispensationStatus, Merger, Municipality
 
 
@@ -38,7 +39,7 @@ class MergerDispensationInput(StrictSerializer):
     """PATCH of a merger: the dispensation state (the only thing the API changes on a merger)."""
 
     dispensation_status = serializers.ChoiceField(choices=DispensationStatus.choices, required=False)
-    dispensation_date = serializers.DateField(required=False, allow_null=True)
+    dispensation_date = serializers.DateField(required=False, allow_null=True, validators=[planning_date_validator])
     dispensation_reference = serializers.CharField(
         required=False, allow_blank=True, max_length=200, trim_whitespace=True
     )

@@ -3,31 +3,24 @@ from __future__ import annotations
 
 import django_filters
 
+from mergeplan.api_filters import IdFilter, IntegerFilter, StrictBooleanFilter, StrictFilterSet
+from mergeplan.validation import planning_date_validator
 from runbook.models import Comment, Dependency, Event, Step, StepKind, StepStatus, Wave
 
 
-class StrictBooleanFilter(django_filters.TypedChoiceFilter):
-    """``true``/``false`` (or ``1``/``0``); anything else is a 400 rather than silently ignored."""
-
-    def __init__(self, *args, **kwargs):
-        kwargs.setdefault("choices", [("true", "true"), ("false", "false"), ("1", "1"), ("0", "0")])
-        kwargs.setdefault("coerce", lambda value: value in ("true", "1"))
-        super().__init__(*args, **kwargs)
-
-
-class StepFilter(django_filters.FilterSet):
-    merger = django_filters.NumberFilter(field_name="runbook__merger", min_value=1)
+class StepFilter(StrictFilterSet):
+    merger = IdFilter(field_name="runbook__merger")
     municipality = django_filters.CharFilter(field_name="assignee_municipality__code", max_length=4)
     vendor = django_filters.CharFilter(field_name="assignee_vendor__code", max_length=30)
     domain = django_filters.CharFilter(field_name="domain__code", max_length=30)
     status = django_filters.MultipleChoiceFilter(choices=StepStatus.choices)
     kind = django_filters.MultipleChoiceFilter(choices=StepKind.choices)
-    due_after = django_filters.DateFilter(field_name="planned_finish", lookup_expr="gte")
-    due_before = django_filters.DateFilter(field_name="planned_finish", lookup_expr="lte")
+    due_after = django_filters.DateFilter(field_name="planned_finish", lookup_expr="gte", validators=[planning_date_validator])
+    due_before = django_filters.DateFilter(field_name="planned_finish", lookup_expr="lte", validators=[planning_date_validator])
     critical = StrictBooleanFilter(field_name="is_critical")
     at_risk = StrictBooleanFilter()
-    wave = django_filters.NumberFilter(field_name="wave", min_value=1)
-    phase = django_filters.NumberFilter(field_name="phase__number", min_value=0)
+    wave = IdFilter(field_name="wave")
+    phase = IntegerFilter(field_name="phase__number", min_value=0)
 
     class Meta:
         model = Step
@@ -41,34 +34,34 @@ class MilestoneFilter(StepFilter):
     )
 
 
-class WaveFilter(django_filters.FilterSet):
-    merger = django_filters.NumberFilter(field_name="runbook__merger", min_value=1)
+class WaveFilter(StrictFilterSet):
+    merger = IdFilter(field_name="runbook__merger")
 
     class Meta:
         model = Wave
         fields = ["merger", "runbook"]
 
 
-class DependencyFilter(django_filters.FilterSet):
-    merger = django_filters.NumberFilter(field_name="runbook__merger", min_value=1)
+class DependencyFilter(StrictFilterSet):
+    merger = IdFilter(field_name="runbook__merger")
 
     class Meta:
         model = Dependency
         fields = ["merger", "runbook", "predecessor", "successor", "type"]
 
 
-class CommentFilter(django_filters.FilterSet):
-    merger = django_filters.NumberFilter(field_name="step__runbook__merger", min_value=1)
+class CommentFilter(StrictFilterSet):
+    merger = IdFilter(field_name="step__runbook__merger")
 
     class Meta:
         model = Comment
         fields = ["merger", "step"]
 
 
-class EventFilter(django_filters.FilterSet):
+class EventFilter(StrictFilterSet):
     verb = django_filters.CharFilter(max_length=50)
     object_type = django_filters.CharFilter(field_name="content_type__model", max_length=100)
-    since = django_filters.IsoDateTimeFilter(field_name="created_at", lookup_expr="gte")
+    since = django_filters.IsoDateTimeFilter(field_name="created_at", lookup_expr="gte", validators=[planning_date_validator])
 
     class Meta:
         model = Event

@@ -10,6 +10,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from mergeplan.api_support import StrictSerializer
+from mergeplan.validation import planning_date_validator
 from municipalities.models import Merger, Municipality
 from runbook.models import (
     Blocks,
@@ -166,13 +167,13 @@ class StepUpdateInput(StrictSerializer):
         required=False, allow_null=True, slug_field="code", queryset=Vendor.objects.all()
     )
     post_merger = serializers.BooleanField(required=False)
-    deadline = serializers.DateField(required=False, allow_null=True)
-    not_before = serializers.DateField(required=False, allow_null=True)
+    deadline = serializers.DateField(required=False, allow_null=True, validators=[planning_date_validator])
+    not_before = serializers.DateField(required=False, allow_null=True, validators=[planning_date_validator])
     wave = serializers.PrimaryKeyRelatedField(required=False, allow_null=True, queryset=Wave.objects.none())
     direction = serializers.ChoiceField(required=False, choices=Direction.choices)
     needs_users = serializers.BooleanField(required=False)
     plan_tag = serializers.ChoiceField(required=False, choices=PlanTag.choices, allow_blank=True)
-    target_date = serializers.DateField(required=False, allow_null=True)
+    target_date = serializers.DateField(required=False, allow_null=True, validators=[planning_date_validator])
 
     def __init__(self, *args, merger_id: int | None = None, runbook_id: int | None = None, **kwargs):
         super().__init__(*args, **kwargs)
@@ -281,8 +282,8 @@ class _CalendarInput(StrictSerializer):
 
 class FreezeWindowInput(_CalendarInput):
     name = serializers.CharField(max_length=100)
-    start = serializers.DateField()
-    end = serializers.DateField()
+    start = serializers.DateField(validators=[planning_date_validator])
+    end = serializers.DateField(validators=[planning_date_validator])
 
 
 class CalendarRuleInput(_CalendarInput):

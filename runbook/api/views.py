@@ -37,6 +37,7 @@ from mergeplan.api_support import (
     ValuesListMixin,
     atomic_write,
 )
+from mergeplan.list_etags import ListETagMixin, list_etag, not_modified, scoped_stamp
 from municipalities.models import Merger, Municipality
 from municipalities.permissions import Action, restrict
 from runbook.models import (
@@ -135,6 +136,11 @@ def milestones_in_scope(user, *, annotated: bool = True):
     return annotate_milestones(qs) if annotated else qs
 
 
+def runbooks_in_scope(user):
+    """Runbooks of the user's mergers (the scope of the lists' ETag stamp)."""
+    return restrict(Runbook.objects.all(), user, merger_path="merger")
+
+
 def _values_map(serializer_class) -> dict[str, str]:
     """Output key → ``values()`` name, from a step serializer's fields (sources as the serializer reads)."""
     mapping = {}
@@ -167,7 +173,9 @@ class WaveViewSet(ETagMixin, viewsets.ReadOnlyModelViewSet):
         return restrict(Wave.objects.select_related("runbook"), self.request.user, merger_path="runbook__merger")
 
 
-class StepViewSet(ETagMixin, PolicyMixin, ValuesListMixin, mixins.UpdateModelMixin, viewsets.ReadOnlyModelViewSet):
+class StepViewSet(
+    ETagMixin, PolicyMixin, ListETagMixin, ValuesListMixin, mixins.UpdateModelMixin, viewsets.ReadOnlyModelViewSet
+):
     """Steps of the user's mergers. PATCH changes plan fields (IT chief); ``transition`` changes status.
     ``?format=csv`` (or ``.csv``) exports every step the filters select."""
 
@@ -187,6 +195,10 @@ class StepViewSet(ETagMixin, PolicyMixin, ValuesListMixin, mixins.UpdateModelMix
 
     def get_list_queryset(self):
         return steps_in_scope(self.request.user, annotated=False)
+
+    @staticmethod
+    def list_stamp_querysets(user, merger_id=None):
+        return steps_in_scope(user, annotated=False), runbooks_in_scope(user)
 
     def annotate_list(self, queryset):
         return annotate_steps(queryset)
@@ -230,7 +242,7 @@ class StepViewSet(ETagMixin, PolicyMixin, ValuesListMixin, mixins.UpdateModelMix
         return self.object_response(step)
 
 
-class MilestoneViewSet(ETagMixin, ValuesListMixin, viewsets.ReadOnlyModelViewSet):
+class MilestoneViewSet(ETagMixin, ListETagMixin, ValuesListMixin, viewsets.ReadOnlyModelViewSet):
     """Milestones, checkpoints and cutovers with planned date, baseline date, slack, critical flag and
     wave. ``?format=csv`` (or ``.csv``) exports them."""
 
@@ -248,6 +260,10 @@ class MilestoneViewSet(ETagMixin, ValuesListMixin, viewsets.ReadOnlyModelViewSet
 
     def get_list_queryset(self):
         return milestones_in_scope(self.request.user, annotated=False)
+
+    @staticmethod
+    def list_stamp_querysets(user, merger_id=None):
+        return milestones_in_scope(user, annotated=False), runbooks_in_scope(user)
 
     def annotate_list(self, queryset):
         return annotate_milestones(queryset)
@@ -517,6 +533,14 @@ def milestone_calendar(merger: Merger, steps) -> bytes:
     return cal.to_ical()
 
 
+def _feed_stamp(user, merger_id):
+    """The feed's stamp scope: the merger's milestones and runbook, within the user's mergers."""
+    return (
+        milestones_in_scope(user, annotated=False).filter(runbook__merger_id=merger_id),
+        runbooks_in_scope(user).filter(merger_id=merger_id),
+    )
+
+
 class MilestoneCalendarView(APIView):
     """``/api/v1/mergers/{id}/milestones.ics`` — a calendar subscription of the merger's milestones.
 
@@ -535,6 +559,12 @@ class MilestoneCalendarView(APIView):
         responses={(200, "text/calendar"): OpenApiResponse(OpenApiTypes.BINARY, description="iCalendar feed")},
     )
     def get(self, request, pk: int):
+        # If-None-Match: one query (the stamp of this merger's milestones within the user's scope), no rows
+        etag = list_etag(request, "milestones-ics", scoped_stamp("milestones-ics", _feed_stamp, request.user, pk))
+        cached = not_modified(request, etag)
+        if cached is not None:
+            cached["Cache-Control"] = "private, max-age=300"
+            return cached
         merger = restrict(Merger.objects.all(), request.user, merger_path="id").filter(pk=pk).first()
         if merger is None:
             raise Http404
@@ -543,4 +573,5 @@ class MilestoneCalendarView(APIView):
         response = Response(body, content_type="text/calendar; charset=utf-8")
         response["Content-Disposition"] = f'inline; filename="milestones-{merger.code}.ics"'
         response["Cache-Control"] = "private, max-age=300"
+        response["ETag"] = etag
         return response

@@ -3,10 +3,11 @@ from __future__ import annotations
 
 import django_filters
 
+from mergeplan.api_filters import IdFilter, StrictFilterSet
 from systems.models import Conversion, ConversionStatus, Harmonisation, Strategy, System, SystemInstance
 
 
-class SystemFilter(django_filters.FilterSet):
+class SystemFilter(StrictFilterSet):
     vendor = django_filters.CharFilter(field_name="vendor__code", max_length=30)
     domain = django_filters.CharFilter(field_name="domain__code", max_length=30)
 
@@ -15,18 +16,18 @@ class SystemFilter(django_filters.FilterSet):
         fields = ["vendor", "domain"]
 
 
-class SystemInstanceFilter(django_filters.FilterSet):
+class SystemInstanceFilter(StrictFilterSet):
     municipality = django_filters.CharFilter(field_name="municipality__code", max_length=4)
     vendor = django_filters.CharFilter(field_name="system__vendor__code", max_length=30)
     domain = django_filters.CharFilter(field_name="system__domain__code", max_length=30)
-    merger = django_filters.NumberFilter(field_name="municipality__mergers", min_value=1, distinct=True)
+    merger = IdFilter(field_name="municipality__mergers", distinct=True)
 
     class Meta:
         model = SystemInstance
         fields = ["municipality", "vendor", "domain", "merger", "system"]
 
 
-class HarmonisationFilter(django_filters.FilterSet):
+class HarmonisationFilter(StrictFilterSet):
     domain = django_filters.CharFilter(field_name="domain__code", max_length=30)
     strategy = django_filters.ChoiceFilter(choices=Strategy.choices)
     vendor = django_filters.CharFilter(field_name="target_system__vendor__code", max_length=30)
@@ -36,8 +37,8 @@ class HarmonisationFilter(django_filters.FilterSet):
         fields = ["merger", "domain", "strategy", "vendor"]
 
 
-class ConversionFilter(django_filters.FilterSet):
-    merger = django_filters.NumberFilter(field_name="harmonisation__merger", min_value=1)
+class ConversionFilter(StrictFilterSet):
+    merger = IdFilter(field_name="harmonisation__merger")
     domain = django_filters.CharFilter(field_name="harmonisation__domain__code", max_length=30)
     municipality = django_filters.CharFilter(field_name="source_instance__municipality__code", max_length=4)
     status = django_filters.ChoiceFilter(choices=ConversionStatus.choices)

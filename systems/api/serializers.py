@@ -4,6 +4,7 @@ from __future__ import annotations
 from rest_framework import serializers
 
 from mergeplan.api_support import StrictSerializer
+from mergeplan.validation import planning_date_validator
 from municipalities.models import Municipality
 from systems.models import (
     Conversion,
@@ -40,7 +41,7 @@ class DomainBindingInput(StrictSerializer):
     """PATCH of an area's legal binding (staff)."""
 
     binding = serializers.ChoiceField(choices=LegalBinding.choices, required=False)
-    binding_latest = serializers.DateField(required=False, allow_null=True)
+    binding_latest = serializers.DateField(required=False, allow_null=True, validators=[planning_date_validator])
     binding_inferred = serializers.BooleanField(required=False)
     binding_note = serializers.CharField(required=False, allow_blank=True, max_length=5000)
     holds_data = serializers.BooleanField(required=False)
@@ -60,8 +61,8 @@ class VendorCapacityPeriodInput(StrictSerializer):
     """A vendor (code) manages ``capacity`` go-lives per ISO week from ``start`` to ``end`` (staff)."""
 
     vendor = serializers.SlugRelatedField(slug_field="code", queryset=Vendor.objects.all())
-    start = serializers.DateField()
-    end = serializers.DateField()
+    start = serializers.DateField(validators=[planning_date_validator])
+    end = serializers.DateField(validators=[planning_date_validator])
     capacity = serializers.IntegerField(min_value=0, max_value=1000)
     note = serializers.CharField(required=False, allow_blank=True, max_length=200)
     is_inferred = serializers.BooleanField(required=False)
@@ -69,8 +70,8 @@ class VendorCapacityPeriodInput(StrictSerializer):
 
 class VendorCapacityPeriodUpdateInput(VendorCapacityPeriodInput):
     vendor = serializers.SlugRelatedField(slug_field="code", queryset=Vendor.objects.all(), required=False)
-    start = serializers.DateField(required=False)
-    end = serializers.DateField(required=False)
+    start = serializers.DateField(required=False, validators=[planning_date_validator])
+    end = serializers.DateField(required=False, validators=[planning_date_validator])
     capacity = serializers.IntegerField(min_value=0, max_value=1000, required=False)
 
 

@@ -26,8 +26,8 @@ LISTS = {
     "harmonisations": 4,
     "conversions": 4,
     "runbooks": 4,
-    "steps": 4,
-    "milestones": 4,
+    "steps": 5,  # ETag stamp (mergeplan/list_etags.py), count, rows
+    "milestones": 5,  # ETag stamp, count, rows
     "checkpoints": 5,  # count, rows, sign-offs (prefetch)
     "dependencies": 4,
     "waves": 4,
@@ -35,9 +35,10 @@ LISTS = {
     "events": 4,
 }
 DETAILS = {name: count - 1 for name, count in LISTS.items()}  # no count query
+DETAILS.update(steps=3, milestones=3)  # no stamp either
 EXTRA = {
-    "steps.csv": 3,  # no count query: every row
-    "milestones.csv": 3,
+    "steps.csv": 4,  # ETag stamp, every row (no count query)
+    "milestones.csv": 4,
 }
 
 

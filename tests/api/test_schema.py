@@ -173,3 +173,45 @@ def test_schemathesis_finds_no_server_errors(world, role, settings):
     assert not failures, "\n".join(failures)
 
 
+
+
+# --- every operation documents what it can answer (mergeplan/schema_hooks.py) ---------------------------
+
+def _operations(client):
+    schema = client.get("/api/v1/schema/?format=json").json()
+    for path, operations in schema["paths"].items():
+        for method, operation in operations.items():
+            yield path, method, operation
+
+
+def test_every_operation_documents_its_error_codes(client, db):
+    missing = []
+    for path, method, operation in _operations(client):
+        if path in ("/api/v1/ping/", "/api/v1/schema/"):
+            continue
+        codes = set(operation["responses"])
+        expected = {"401", "403", "429"}
+        if "{" in path:
+            expected.add("404")
+        if any(p["in"] == "query" for p in operation.get("parameters", [])) or "requestBody" in operation:
+            expected.add("400")
+        if method in ("post", "put", "patch", "delete"):
+            expected.add("409")
+        if method in ("put", "patch", "delete") and "{" in path:
+            expected |= {"412", "428"}
+        if expected - codes:
+            missing.append(f"{method.upper()} {path}: {sorted(expected - codes)}")
+    assert not missing, "\n".join(missing)
+
+
+def test_polled_lists_document_304(client, db):
+    ops = {(path, method): op for path, method, op in _operations(client)}
+    for path in ("/api/v1/steps/", "/api/v1/milestones/", "/api/v1/mergers/{id}/milestones.ics"):
+        assert "304" in ops[(path, "get")]["responses"], path
+
+
+@pytest.mark.parametrize("value", ["false", "0", "-3", "1.5", ""])
+def test_page_size_must_be_a_whole_number_from_1(world, value):
+    response = client_for(world, "readonly").get(f"/api/v1/milestones/?page_size={value}")
+    assert response.status_code == 400
+    assert "page_size" in response.json()

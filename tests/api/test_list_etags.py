@@ -1,0 +1,117 @@
+"""Polling clients: the steps and milestones lists and the iCal feed carry a weak ETag from a cheap version
+stamp; ``If-None-Match`` with it is a 304 after at most 2 queries (token + stamp) and no rows read; any
+change a client could see — a save, the scheduler's bulk write, a new baseline, a risk flag — is a 200."""
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
+
+from municipalities.tokens import feed_token_create, feed_url
+from runbook.models import Runbook, Step
+from tests.api.conftest import client_for
+
+LISTS = ["/api/v1/milestones/", "/api/v1/steps/", "/api/v1/milestones/?page_size=5&ordering=-id",
+         "/api/v1/steps/?format=csv"]
+
+
+def _etag(client, url):
+    response = client.get(url)
+    assert response.status_code == 200
+    return response.headers["ETag"]
+
+
+@pytest.mark.parametrize("url", LISTS)
+def test_list_answers_304_with_its_etag_and_200_after_a_change(world, url):
+    client = client_for(world, "readonly")
+    etag = _etag(client, url)
+    assert etag.startswith('W/"')
+
+    again = client.get(url, HTTP_IF_NONE_MATCH=etag)
+    assert again.status_code == 304 and again.content == b"" and again.headers["ETag"] == etag
+
+    step = Step.objects.filter(runbook__merger=world.a, kind="milestone").first()
+    step.description = "changed"
+    step.save()
+    assert client.get(url, HTTP_IF_NONE_MATCH=etag).status_code == 200
+
+
+def test_list_etag_depends_on_query_user_and_format(world):
+    ro = client_for(world, "readonly")
+    viewer = client_for(world, "viewer")
+    etags = {
+        _etag(ro, "/api/v1/milestones/"), _etag(ro, "/api/v1/milestones/?page_size=5"),
+        _etag(ro, "/api/v1/milestones/?format=csv"), _etag(viewer, "/api/v1/milestones/"),
+        _etag(ro, "/api/v1/steps/"),
+    }
+    assert len(etags) == 5
+
+
+@pytest.mark.parametrize(
+    "change",
+    ["scheduler", "baseline", "risk", "delete", "other_merger_scope"],
+)
+def test_bulk_writes_that_skip_updated_at_still_move_the_list_etag(world, change):
+    client = client_for(world, "chief")
+    url = "/api/v1/milestones/"
+    etag = _etag(client, url)
+    milestone = Step.objects.filter(runbook__merger=world.a, kind="milestone").first()
+    if change == "scheduler":  # planning writes dates in bulk and stamps the runbook
+        Step.objects.filter(pk=milestone.pk).update(planned_finish=dt.date(2006, 12, 1))
+        Runbook.objects.filter(merger=world.a).update(scheduled_at=timezone.now())
+    elif change == "baseline":
+        from runbook.planning import baseline_capture
+
+        baseline_capture(runbook=world.a.runbook, name="B1", check_permission=False)
+    elif change == "risk":
+        from runbook.risks import risks_detect
+
+        Step.objects.filter(pk=milestone.pk).update(at_risk=True, risk_reasons=[{"code": "stale"}])
+        if risks_detect(merger_id=world.a.pk)["changed"] == 0:
+            pytest.skip("no risk flag changed in this world")
+    elif change == "delete":
+        Step.objects.filter(pk=milestone.pk).delete()
+    else:  # a merger joins the user's scope
+        from municipalities.models import Membership, Role
+
+        Membership.objects.create(user=world.users["chief"], merger=world.b, role=Role.VIEWER)
+    assert client.get(url, HTTP_IF_NONE_MATCH=etag).status_code == 200
+
+
+@pytest.mark.parametrize("url", ["/api/v1/milestones/?page_size=100", "/api/v1/steps/?page_size=100"])
+def test_304_costs_at_most_two_queries_for_a_token_client(world, url):
+    client = client_for(world, "readonly")
+    etag = _etag(client, url)  # also records the token's use (last_used_at), not repeated for minutes
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(url, HTTP_IF_NONE_MATCH=etag)
+    assert response.status_code == 304
+    assert len(queries) <= 2, "\n".join(q["sql"] for q in queries.captured_queries)
+
+
+def test_ical_feed_answers_304_and_200_after_a_change(world):
+    viewer = world.users["viewer"]
+    _, raw = feed_token_create(user=viewer)
+    client = client_for(world, "anonymous")
+    url = feed_url(None, world.a.pk, raw)
+    first = client.get(url)
+    assert first.status_code == 200 and first.headers["ETag"].startswith('W/"')
+    etag = first.headers["ETag"]
+
+    with CaptureQueriesContext(connection) as queries:
+        again = client.get(url, HTTP_IF_NONE_MATCH=etag)
+    assert again.status_code == 304 and again.content == b""
+    assert len(queries) <= 2, "\n".join(q["sql"] for q in queries.captured_queries)
+
+    milestone = Step.objects.filter(runbook__merger=world.a, kind="milestone").first()
+    milestone.save()
+    assert client.get(url, HTTP_IF_NONE_MATCH=etag).status_code == 200
+
+
+def test_ical_feed_of_a_merger_outside_the_scope_is_still_404(world):
+    client = client_for(world, "readonly")
+    first = client.get(f"/api/v1/mergers/{world.a.pk}/milestones.ics")
+    other = client.get(f"/api/v1/mergers/{world.b.pk}/milestones.ics", HTTP_IF_NONE_MATCH=first.headers["ETag"])
+    assert other.status_code == 404
