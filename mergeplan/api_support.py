@@ -12,12 +12,14 @@ Views stay declarative; everything that every endpoint shares lives here:
 """
 from __future__ import annotations
 
+import copy
 import csv
 import datetime as dt
 import hashlib
 import io
 import json
 import logging
+import time
 from collections.abc import Iterable
 
 from django.core.exceptions import RequestDataTooBig, SuspiciousOperation
@@ -50,6 +52,56 @@ LAST_USED_RESOLUTION = dt.timedelta(minutes=5)
 
 # --- Authentication ---------------------------------------------------------------------------------
 
+#: Per-process cache of Bearer tokens that authenticated: key hash → (valid until, token with its user).
+#: Read requests (GET, HEAD, OPTIONS) within ``API_TOKEN_CACHE_SECONDS`` of a successful lookup skip the
+#: token query; writes always read the token afresh. Bound: a token revoked, or a user deactivated, in
+#: *another* process is refused by this one at the latest ``API_TOKEN_CACHE_SECONDS`` later (reads only);
+#: in the same process at once (``invalidate_token_cache`` on every save or delete of a token or a user).
+#: Expiry is checked on every request. Each request gets its own copy of the token and user.
+_TOKEN_CACHE: dict[str, tuple[float, ApiToken]] = {}
+_TOKEN_CACHE_MAX = 1024
+
+
+def _token_cache_seconds() -> float:
+    from django.conf import settings
+
+    return float(getattr(settings, "API_TOKEN_CACHE_SECONDS", 0) or 0)
+
+
+def _token_cache_get(key_hash: str) -> ApiToken | None:
+    entry = _TOKEN_CACHE.get(key_hash)
+    if entry is None:
+        return None
+    if entry[0] < time.monotonic():
+        _TOKEN_CACHE.pop(key_hash, None)
+        return None
+    token = copy.copy(entry[1])
+    token.user = copy.copy(entry[1].user)
+    return token
+
+
+def _token_cache_put(key_hash: str, token: ApiToken) -> None:
+    seconds = _token_cache_seconds()
+    if seconds <= 0:
+        return
+    if len(_TOKEN_CACHE) >= _TOKEN_CACHE_MAX:
+        _TOKEN_CACHE.clear()
+    cached = copy.copy(token)
+    cached.user = copy.copy(token.user)
+    _TOKEN_CACHE[key_hash] = (time.monotonic() + seconds, cached)
+
+
+def _token_cache_touch(key_hash: str, last_used_at) -> None:
+    entry = _TOKEN_CACHE.get(key_hash)
+    if entry is not None:
+        entry[1].last_used_at = last_used_at
+
+
+def invalidate_token_cache(**kwargs) -> None:
+    """Forget every cached token of this process (connected to saves and deletes of tokens and users)."""
+    _TOKEN_CACHE.clear()
+
+
 
 class BearerTokenAuthentication(BaseAuthentication):
     """Personal API tokens: ``Authorization: Bearer <raw>``; only the SHA-256 is stored.
@@ -69,13 +121,18 @@ class BearerTokenAuthentication(BaseAuthentication):
             raw = header[1].decode("ascii")
         except UnicodeDecodeError as exc:
             raise exceptions.AuthenticationFailed(_("Invalid token header.")) from exc
-        return self.authenticate_raw(raw)
+        return self.authenticate_raw(raw, safe=request.method in permissions.SAFE_METHODS)
 
-    def authenticate_raw(self, raw: str):
-        try:
-            token = ApiToken.objects.select_related("user").get(key_hash=hash_token(raw))
-        except ApiToken.DoesNotExist:
-            token = None
+    def authenticate_raw(self, raw: str, *, safe: bool = False):
+        key_hash = hash_token(raw)
+        token = _token_cache_get(key_hash) if safe else None
+        if token is None:
+            try:
+                token = ApiToken.objects.select_related("user").get(key_hash=key_hash)
+            except ApiToken.DoesNotExist:
+                token = None
+            if token is not None and token.is_active and token.user.is_active:
+                _token_cache_put(key_hash, token)
         if token is None or not token.is_active or not token.user.is_active:
             raise exceptions.AuthenticationFailed(_("Invalid, expired or revoked token."))
         now = timezone.now()
@@ -83,6 +140,7 @@ class BearerTokenAuthentication(BaseAuthentication):
             # conditional: of parallel requests only one wins, and it records the use in the audit trail
             won = ApiToken.objects.filter(pk=token.pk, last_used_at=token.last_used_at).update(last_used_at=now)
             token.last_used_at = now
+            _token_cache_touch(token.key_hash, now)
             if won:
                 from mergeplan.logins.audit import record_token_used
 
@@ -323,19 +381,57 @@ def atomic_write():
 
 class _PagedRows:
     """What the paginator pages for a hot list: counted on the lean queryset (no display columns), and
-    sliced on the same queryset with its display columns (``annotate``) read as ``values()``."""
+    sliced on the same queryset with its display columns (``annotate``) read as ``values()``.
 
-    def __init__(self, lean, annotate, sources: list[str]):
+    ``page`` (offset, limit) is the slice the paginator will ask for: its rows and the count are read in
+    **one** query (the count an uncorrelated scalar subquery, evaluated once); only a page past the end
+    (no row to carry the count) costs a separate count query."""
+
+    COUNT = "_paged_rows_count"
+
+    def __init__(self, lean, annotate, sources: list[str], page: tuple[int, int] | None = None):
         self.lean, self.rows = lean, annotate(lean).values(*sources)
+        self.sources, self.page = sources, page
         self.ordered = True
+        self._count: int | None = None
+        self._page_rows: list | None = None
+
+    def _fetch_page(self) -> None:
+        from django.db.models import IntegerField
+        from django.db.models.expressions import RawSQL
+
+        offset, limit = self.page
+        count_sql, count_params = self.lean.order_by().values("pk").query.sql_with_params()
+        counted = self.rows.annotate(
+            **{self.COUNT: RawSQL(f"SELECT COUNT(*) FROM ({count_sql}) _paged_rows", count_params,
+                                  output_field=IntegerField())}
+        ).values(*self.sources, self.COUNT)
+        rows = list(counted[offset:offset + limit])
+        if rows:
+            self._count = rows[0][self.COUNT]
+            for row in rows:
+                del row[self.COUNT]
+            self._page_rows = rows
+        else:
+            self._count = self.lean.order_by().count()
+            self._page_rows = []
 
     def count(self) -> int:
-        return self.lean.order_by().count()
+        if self._count is None:
+            if self.page is not None:
+                self._fetch_page()
+            else:
+                self._count = self.lean.order_by().count()
+        return self._count
 
     def __len__(self) -> int:
         return self.count()
 
     def __getitem__(self, index):
+        if (self.page is not None and self._page_rows is not None and isinstance(index, slice)
+                and (index.start or 0) == self.page[0]
+                and index.stop in (self.page[0] + self.page[1], self._count)):  # the last page stops at count
+            return self._page_rows
         return list(self.rows[index])
 
     def __iter__(self):
@@ -358,12 +454,26 @@ class ValuesListMixin:
     def annotate_list(self, queryset):
         return queryset
 
+    def _expected_page(self, request) -> tuple[int, int] | None:
+        """(offset, limit) of the page the paginator will read, when the request names it plainly."""
+        paginator = self.paginator
+        if paginator is None or not hasattr(paginator, "get_page_size"):
+            return None
+        renderer = getattr(request, "accepted_renderer", None)
+        if renderer is not None and getattr(renderer, "format", "") == "csv":
+            return None  # not paginated
+        size = paginator.get_page_size(request)
+        number = request.query_params.get(paginator.page_query_param, "1")
+        if not size or not number.isdigit() or int(number) < 1:
+            return None
+        return (int(number) - 1) * size, size
+
     def list(self, request, *args, **kwargs):
         keys = list(self.list_values)
         sources = [self.list_values[k] for k in keys]
         pairs = list(zip(keys, sources, strict=True))
         lean = self.filter_queryset(self.get_list_queryset())
-        rows = _PagedRows(lean, self.annotate_list, sources)
+        rows = _PagedRows(lean, self.annotate_list, sources, page=self._expected_page(request))
         page = self.paginate_queryset(rows)
         data = [{key: row[source] for key, source in pairs} for row in (page if page is not None else rows)]
         if self.list_datetimes:

@@ -4,7 +4,10 @@ a single row.
 
 The stamp of a set of steps is read in **one** query (:func:`steps_stamp`):
 
-- the number of steps and their latest ``updated_at`` (every save of a step, every deletion),
+- the number of steps, their latest ``updated_at`` (every save of a step, every deletion) and the sum
+  of their ``version`` (every write through a service bumps it in its own transaction: two edits that
+  commit in the opposite order of their ``updated_at`` still change the sum, where the latest
+  ``updated_at`` alone could stay the same and answer a stale 304),
 - the latest ``scheduled_at`` of their runbooks (the scheduler writes planned dates, slack, waves and
   the critical flag in bulk without touching ``updated_at``, but stamps the runbook in the same
   transaction),
@@ -40,18 +43,18 @@ def _aggregate_sql(qs: QuerySet, **aggregates) -> tuple[str, tuple]:
 
 
 def stamp_sql(steps: QuerySet, runbooks: QuerySet) -> tuple[str, tuple]:
-    """The stamp's one query: (count, max updated_at) of ``steps``; (max scheduled_at, sum of ids, the
+    """The stamp's one query: (count, max updated_at, sum of versions) of ``steps``; (max scheduled_at, sum of ids, the
     mergers' max updated_at) of ``runbooks``; (count, max id) of those runbooks' baselines."""
     from runbook.models import Baseline
 
-    step_sql, step_params = _aggregate_sql(steps, n=Count("pk"), u=Max("updated_at"))
+    step_sql, step_params = _aggregate_sql(steps, n=Count("pk"), u=Max("updated_at"), v=Sum("version"))
     rb_sql, rb_params = _aggregate_sql(
         runbooks, s=Max("scheduled_at"), r=Sum("pk"), mu=Max("merger__updated_at")
     )
     bl_sql, bl_params = _aggregate_sql(
         Baseline.objects.filter(runbook__in=runbooks.order_by().values("pk")), c=Count("pk"), m=Max("pk")
     )
-    sql = f"SELECT a.n, a.u, b.s, b.r, b.mu, c.c, c.m FROM ({step_sql}) a, ({rb_sql}) b, ({bl_sql}) c"
+    sql = f"SELECT a.n, a.u, a.v, b.s, b.r, b.mu, c.c, c.m FROM ({step_sql}) a, ({rb_sql}) b, ({bl_sql}) c"
     return sql, (*step_params, *rb_params, *bl_params)
 
 
@@ -65,6 +68,37 @@ def _run(sql: str, params) -> tuple:
 def steps_stamp(steps: QuerySet, runbooks: QuerySet) -> tuple:
     """The stamp of ``steps`` (see :func:`stamp_sql`), compiled now."""
     return _run(*stamp_sql(steps, runbooks))
+
+
+#: server-side prepared statements per PostgreSQL connection: id(raw connection) → (raw connection, names)
+_PREPARED: dict[int, tuple[object, set[str]]] = {}
+
+
+def _run_prepared(name: str, sql: str, params) -> tuple:
+    """Run ``sql`` as a server-side prepared statement of this connection (PostgreSQL: planned once per
+    connection — planning the stamp's three aggregates cost more than running them); elsewhere, or when
+    the SQL cannot be prepared, as a plain query."""
+    if connection.vendor != "postgresql" or "%%" in sql or sql.count("%s") != len(params):
+        return _run(sql, params)
+    connection.ensure_connection()
+    raw = connection.connection
+    entry = _PREPARED.get(id(raw))
+    if entry is None or entry[0] is not raw:
+        for key in [k for k, (conn, _) in _PREPARED.items() if getattr(conn, "closed", 1)]:
+            del _PREPARED[key]
+        entry = _PREPARED[id(raw)] = (raw, set())
+    names = entry[1]
+    with connection.cursor() as cursor:
+        if name not in names:
+            numbered = sql
+            for i in range(1, len(params) + 1):
+                numbered = numbered.replace("%s", f"${i}", 1)
+            cursor.execute(f"PREPARE {name} AS {numbered}")
+            names.add(name)
+        placeholders = ", ".join(["%s"] * len(params))
+        cursor.execute(f"EXECUTE {name}({placeholders})" if params else f"EXECUTE {name}", params)
+        row = cursor.fetchone()
+    return tuple(row or ())
 
 
 #: placeholders the stamp's SQL is compiled with once per process (never real primary keys)
@@ -96,7 +130,8 @@ def scoped_stamp(name: str, build, user, merger_id: int | None = None) -> tuple:
         return steps_stamp(*build(user, merger_id))
     sql, params = compiled
     real = {_USER: user.pk, _MERGER: merger_id}
-    return _run(sql, tuple(real.get(p, p) if isinstance(p, int) else p for p in params))
+    statement = f"mergeplan_stamp_{abs(hash(key)) % 10**12}"
+    return _run_prepared(statement, sql, tuple(real.get(p, p) if isinstance(p, int) else p for p in params))
 
 
 def list_etag(request, view_name: str, stamp: tuple) -> str:

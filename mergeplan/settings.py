@@ -272,6 +272,9 @@ AXES_CLIENT_IP_CALLABLE = "mergeplan.logins.handler.client_ip_address"
 #: reverse proxies in front of the app whose X-Forwarded-For is trusted (0: use REMOTE_ADDR)
 LOGIN_TRUSTED_PROXY_COUNT = env.int("LOGIN_TRUSTED_PROXY_COUNT", default=0)
 AXES_VERBOSE = False
+#: Read requests reuse a Bearer token that authenticated in this process within this many seconds (no
+#: token query); a revocation elsewhere reaches reads at the latest this much later (mergeplan/api_support.py)
+API_TOKEN_CACHE_SECONDS = env.int("API_TOKEN_CACHE_SECONDS", default=5)
 #: an API token's use is recorded in the audit trail at most this often
 TOKEN_USE_EVENT_INTERVAL = dt.timedelta(minutes=env.int("TOKEN_USE_EVENT_INTERVAL_MINUTES", default=60))
 

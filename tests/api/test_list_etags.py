@@ -52,7 +52,7 @@ def test_list_etag_depends_on_query_user_and_format(world):
 
 @pytest.mark.parametrize(
     "change",
-    ["scheduler", "baseline", "risk", "delete", "other_merger_scope"],
+    ["scheduler", "baseline", "risk", "delete", "other_merger_scope", "late_commit"],
 )
 def test_bulk_writes_that_skip_updated_at_still_move_the_list_etag(world, change):
     client = client_for(world, "chief")
@@ -74,6 +74,11 @@ def test_bulk_writes_that_skip_updated_at_still_move_the_list_etag(world, change
             pytest.skip("no risk flag changed in this world")
     elif change == "delete":
         Step.objects.filter(pk=milestone.pk).delete()
+    elif change == "late_commit":  # an edit stamped earlier than the latest one, committed after it
+        from django.db.models import F, Min
+
+        oldest = Step.objects.aggregate(u=Min("updated_at"))["u"]
+        Step.objects.filter(pk=milestone.pk).update(version=F("version") + 1, updated_at=oldest)
     else:  # a merger joins the user's scope
         from municipalities.models import Membership, Role
 

@@ -26,8 +26,8 @@ LISTS = {
     "harmonisations": 4,
     "conversions": 4,
     "runbooks": 4,
-    "steps": 5,  # ETag stamp (mergeplan/list_etags.py), count, rows
-    "milestones": 5,  # ETag stamp, count, rows
+    "steps": 4,  # ETag stamp (mergeplan/list_etags.py), rows with their count (one query)
+    "milestones": 4,  # ETag stamp, rows with their count
     "checkpoints": 5,  # count, rows, sign-offs (prefetch)
     "dependencies": 4,
     "waves": 4,
