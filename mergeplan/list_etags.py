@@ -47,7 +47,7 @@ def stamp_sql(steps: QuerySet, runbooks: QuerySet) -> tuple[str, tuple]:
     mergers' max updated_at) of ``runbooks``; (count, max id) of those runbooks' baselines."""
     from runbook.models import Baseline
 
-    step_sql, step_params = _aggregate_sql(steps, n=Count("pk"), u=Max("updated_at"), v=Sum("version"))
+    step_sql, step_params = _aggregate_sql(steps, n=Count("*"), u=Max("updated_at"), v=Sum("version"))
     rb_sql, rb_params = _aggregate_sql(
         runbooks, s=Max("scheduled_at"), r=Sum("pk"), mu=Max("merger__updated_at")
     )
@@ -78,8 +78,19 @@ def _run_prepared(name: str, sql: str, params) -> tuple:
     """Run ``sql`` as a server-side prepared statement of this connection (PostgreSQL: planned once per
     connection — planning the stamp's three aggregates cost more than running them); elsewhere, or when
     the SQL cannot be prepared, as a plain query."""
+    rows = fetch_prepared(name, sql, params)
+    return tuple(rows[0]) if rows else ()
+
+
+def fetch_prepared(name: str, sql: str, params) -> list[tuple]:
+    """All rows of ``sql``, run as the prepared statement ``name`` of this connection on PostgreSQL
+    (``PREPARE`` once per connection, then ``EXECUTE``); elsewhere, or when the SQL cannot be prepared
+    (a literal ``%%``, placeholders not matching the parameters), as a plain query."""
+    params = tuple(params)
     if connection.vendor != "postgresql" or "%%" in sql or sql.count("%s") != len(params):
-        return _run(sql, params)
+        with connection.cursor() as cursor:
+            cursor.execute(sql, params)
+            return cursor.fetchall()
     connection.ensure_connection()
     raw = connection.connection
     entry = _PREPARED.get(id(raw))
@@ -88,17 +99,18 @@ def _run_prepared(name: str, sql: str, params) -> tuple:
             del _PREPARED[key]
         entry = _PREPARED[id(raw)] = (raw, set())
     names = entry[1]
+    placeholders = ", ".join(["%s"] * len(params))
+    execute = f"EXECUTE {name}({placeholders})" if params else f"EXECUTE {name}"
     with connection.cursor() as cursor:
-        if name not in names:
+        if name not in names:  # prepared and run in one round trip (one query, as every later call)
             numbered = sql
             for i in range(1, len(params) + 1):
                 numbered = numbered.replace("%s", f"${i}", 1)
-            cursor.execute(f"PREPARE {name} AS {numbered}")
+            cursor.execute(f"PREPARE {name} AS {numbered}; {execute}", params)
             names.add(name)
-        placeholders = ", ".join(["%s"] * len(params))
-        cursor.execute(f"EXECUTE {name}({placeholders})" if params else f"EXECUTE {name}", params)
-        row = cursor.fetchone()
-    return tuple(row or ())
+        else:
+            cursor.execute(execute, params)
+        return cursor.fetchall()
 
 
 #: placeholders the stamp's SQL is compiled with once per process (never real primary keys)

@@ -317,6 +317,9 @@ class Step(BilingualNameMixin, models.Model):
         indexes = [
             models.Index(fields=["runbook", "status"], name="step_runbook_status"),
             models.Index(fields=["runbook", "kind", "planned_finish"], name="step_runbook_kind_finish"),
+            # the polled lists' version stamp (mergeplan/list_etags.py) as index-only scans on PostgreSQL
+            models.Index(fields=["kind", "runbook"], include=["updated_at", "version"], name="step_kind_stamp"),
+            models.Index(fields=["runbook"], include=["updated_at", "version"], name="step_runbook_stamp"),
         ]
         constraints = [
             models.UniqueConstraint(fields=["runbook", "key"], name="step_unique_key"),

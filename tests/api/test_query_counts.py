@@ -153,3 +153,36 @@ def test_fast_lists_give_what_the_serializer_gives(db, resource):
     assert rows
     for row in rows:
         assert row == client.get(f"/api/v1/{resource}/{row['id']}/").json()
+
+
+@pytest.mark.parametrize("resource", ["steps", "milestones"])
+def test_fast_lists_reuse_their_compiled_sql_per_user_and_filter(db, resource, monkeypatch):
+    """The page SQL compiled once per shape (``mergeplan.api_support._PAGE_SQL``) serves the next request of
+    that shape with its own user and filter values: the bodies equal those of the uncompiled path."""
+    from mergeplan import api_support
+
+    chief1, merger1 = _build(1)
+    chief2, merger2 = _build(2)
+    urls = [
+        f"/api/v1/{resource}/?page_size=7",
+        f"/api/v1/{resource}/?page_size=7&page=2",
+        f"/api/v1/{resource}/?page_size=5&search=a&ordering=-id",
+        f"/api/v1/{resource}/?page_size=5&merger={merger1.pk}",
+        f"/api/v1/{resource}/?page_size=5&merger={merger2.pk}",
+    ]
+
+    def bodies():
+        out = []
+        for chief in (chief1, chief2, chief1):
+            client = APIClient()
+            client.force_login(chief)
+            out += [(url, client.get(url).content) for url in urls]
+        return out
+
+    monkeypatch.setattr(api_support, "_PAGE_SQL", {})
+    compiled = bodies()
+    assert any(entry is not None for entry in api_support._PAGE_SQL.values())
+    monkeypatch.setattr(api_support, "_PAGE_SQL", {})
+    monkeypatch.setattr(api_support._PagedRows, "_compile_page", lambda self, key_params: None)
+    assert compiled == bodies()
+    assert compiled[0][1] != compiled[len(urls)][1]  # each chief sees their own merger's rows

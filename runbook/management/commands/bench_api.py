@@ -199,6 +199,7 @@ class Command(BaseCommand):
             raise CommandError("--requests, --concurrency and --rounds must be at least 1.")
         call_command("migrate", interactive=False, verbosity=0)
         self._ensure_data()
+        self._vacuum()
         token, raw = self._token()
         port = _free_port()
         server = self._serve(port, workers)
@@ -301,6 +302,15 @@ class Command(BaseCommand):
             raise CommandError("No data: run `manage.py generate_reform` (or seed_demo) first.")
         self.stderr.write("Few milestones in the database: generating a small synthetic data set …")
         call_command("generate_reform", mergers=12, areas=16, replace=True, verbosity=0)
+
+    def _vacuum(self) -> None:
+        """Statistics and visibility map as autovacuum keeps them in a database in use (PostgreSQL): fresh
+        data would otherwise get bad plans and heap fetches in its index-only scans."""
+        from django.db import connection
+
+        if connection.vendor == "postgresql":
+            with connection.cursor() as cursor:
+                cursor.execute("VACUUM ANALYZE")
 
     def _token(self):
         from django.contrib.auth import get_user_model
