@@ -1,6 +1,8 @@
 """The one domain exception. The API maps it to a 400 with field messages; pages show it on the form."""
 from __future__ import annotations
 
+from django.core.exceptions import ValidationError
+
 
 class ApplicationError(Exception):
     """A rule of the domain said no. ``field`` names the input that caused it, when there is one."""
@@ -15,6 +17,17 @@ class ApplicationError(Exception):
     def as_dict(self) -> dict:
         key = self.field or "non_field_errors"
         return {key: [self.message]}
+
+
+def clean_or_refuse(obj, **kwargs) -> None:
+    """``obj.full_clean(**kwargs)`` (``validate_unique`` off unless given), its first field error raised as
+    an ``ApplicationError`` naming that field: the services' one way from model validation to a 400."""
+    kwargs.setdefault("validate_unique", False)
+    try:
+        obj.full_clean(**kwargs)
+    except ValidationError as exc:
+        first_field, messages = next(iter(exc.message_dict.items()))
+        raise ApplicationError(messages[0], field=first_field) from exc
 
 
 class PermissionDeniedError(ApplicationError):

@@ -374,6 +374,16 @@ def topological_layers(nodes: Iterable[int], edges: Iterable[tuple[int, int]]) -
     return layers
 
 
+def _start_allowed(typ: int, add: int, duration: int, pred_start: int, pred_finish: int) -> int:
+    """The earliest start of a successor lasting ``duration`` days that a predecessor starting and
+    finishing on these indices allows through a dependency of type ``typ`` (``add`` as in the graph)."""
+    if typ == _FS:
+        return pred_finish + add
+    if typ == _SS:
+        return pred_start + add
+    return pred_finish + add - (duration - 1 if duration else 0)
+
+
 def _finish_allowed(typ: int, add: int, span: int, succ_start: int, succ_finish: int) -> int:
     """The latest finish of a predecessor (lasting ``span`` + 1 days) that a successor starting and
     finishing on these indices allows through a dependency of type ``typ`` (``add`` as in the graph)."""
@@ -776,12 +786,7 @@ class _Engine:
             dv = -1
             d = dur[v]
             for p, add, typ in preds[v]:
-                if typ == _FS:
-                    b = ef[p] + add
-                elif typ == _SS:
-                    b = es[p] + add
-                else:
-                    b = ef[p] + add - (d - 1 if d else 0)
+                b = _start_allowed(typ, add, d, es[p], ef[p])
                 if b > s or (b == s and dv < 0):
                     s = b
                     dv = p
@@ -1052,13 +1057,7 @@ class _Engine:
         d = self.dur[v]
         s = self.lb[v]
         for p, add, typ in self.preds[v]:
-            if typ == _FS:
-                b = ef[p] + add
-            elif typ == _SS:
-                b = es[p] + add
-            else:
-                b = ef[p] + add - (d - 1 if d else 0)
-            s = max(s, b)
+            s = max(s, _start_allowed(typ, add, d, es[p], ef[p]))
         f = s + d - 1 if d else s
         out: list[str] = []
         if national[v]:

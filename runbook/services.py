@@ -12,13 +12,14 @@ from django.db.models import Q
 from django.utils.translation import gettext as _
 
 from mergeplan.clock import today
-from mergeplan.exceptions import ApplicationError, ConflictError, PermissionDeniedError
+from mergeplan.exceptions import ApplicationError, ConflictError, PermissionDeniedError, clean_or_refuse
 from municipalities.models import Membership, Merger, Role
 from municipalities.permissions import Action, merger_access
 from systems.models import Conversion, Harmonisation
 
 from .events import diff, event_record, snapshot
 from .models import (
+    CalendarRule,
     CheckpointSignoff,
     Comment,
     Dependency,
@@ -546,13 +547,7 @@ def step_update(*, step: Step, actor, data: dict, expected_version: int | None =
         _target_date_check(step, data["target_date"])
     if step.kind == StepKind.MILESTONE and step.duration_days != 0:
         raise ApplicationError(_("A milestone takes no time: its duration is 0."), field="duration_days")
-    from django.core.exceptions import ValidationError
-
-    try:
-        step.full_clean(exclude=["runbook", "phase", "template_step"], validate_unique=False)
-    except ValidationError as exc:
-        first_field, messages = next(iter(exc.message_dict.items()))
-        raise ApplicationError(messages[0], field=first_field) from exc
+    clean_or_refuse(step, exclude=["runbook", "phase", "template_step"])
     changes = diff(before, snapshot(step, data))
     if not changes:
         return step
@@ -688,19 +683,11 @@ def calendar_rule_check(rule) -> None:
 
 
 def _calendar_clean(obj) -> None:
-    from django.core.exceptions import ValidationError
-
-    from .models import CalendarRule
-
     if isinstance(obj, CalendarRule):
         calendar_rule_check(obj)
     elif obj.start and obj.end and obj.end < obj.start:
         raise ApplicationError(_("The last day cannot come before the first day."), field="end")
-    try:
-        obj.full_clean(validate_unique=False)
-    except ValidationError as exc:
-        first_field, messages = next(iter(exc.message_dict.items()))
-        raise ApplicationError(messages[0], field=first_field) from exc
+    clean_or_refuse(obj)
 
 
 @transaction.atomic
@@ -708,8 +695,6 @@ def calendar_entry_save(*, model, obj=None, actor, data: dict):
     """Create (``obj`` None) or change a freeze window or calendar rule (``model`` FreezeWindow or
     CalendarRule). A merger's own: its IT chief; national: staff. Recorded; the mergers it concerns are
     replanned after commit."""
-    from .models import CalendarRule
-
     fields = RULE_FIELDS if model is CalendarRule else FREEZE_FIELDS
     unknown = set(data) - set(fields)
     if unknown:

@@ -4,7 +4,7 @@ from __future__ import annotations
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from mergeplan.exceptions import ApplicationError
+from mergeplan.exceptions import ApplicationError, clean_or_refuse
 from runbook.events import event_record
 
 from .models import Conversion, Harmonisation, Strategy, SystemInstance
@@ -87,14 +87,8 @@ def _require_inventory(actor, instance_or_municipality, municipality_id: int) ->
 _INSTANCE_FIELDS = ("hosting", "is_inferred", "notes")
 
 
-def _instance_clean(instance: SystemInstance) -> None:
-    from django.core.exceptions import ValidationError
-
-    try:
-        instance.full_clean(validate_unique=False)
-    except ValidationError as exc:
-        first_field, messages = next(iter(exc.message_dict.items()))
-        raise ApplicationError(messages[0], field=first_field) from exc
+def _instance_clean(instance) -> None:
+    clean_or_refuse(instance)
 
 
 @transaction.atomic
