@@ -168,19 +168,21 @@ def test_428_and_412_are_in_the_schema_of_every_write(db):
     assert creates and all("428" not in op["responses"] for op in creates)
 
 
-@pytest.mark.skipif(connection.vendor != "postgresql", reason="concurrent connections need PostgreSQL")
-@pytest.mark.django_db(transaction=True)
-def test_concurrent_blind_patches_are_all_428(settings):
-    """10 clients PATCH the same step at once without If-Match: all 10 refused, nothing overwritten."""
+def _concurrent_world(settings):
+    """A committed world for threads with their own connections (no eager replans in between)."""
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     settings.CELERY_TASK_ALWAYS_EAGER = False
     from runbook.planning import recompute_deferred
 
     with recompute_deferred():
         world = build_world()
-    step = world.step(world.a, "1")
-    description = step.description
-    n = 10
+    return world, world.step(world.a, "1")
+
+
+def _patch_at_once(world, step, n: int, **headers) -> list[int]:
+    """``n`` clients of the IT chief PATCH the step's description at the same moment; their status codes."""
+    from runbook.planning import recompute_deferred
+
     barrier = threading.Barrier(n)
     results: list[int] = []
     lock = threading.Lock()
@@ -192,7 +194,8 @@ def test_concurrent_blind_patches_are_all_428(settings):
             client = client_for(world, "chief")
             barrier.wait(timeout=10)
             with recompute_deferred():
-                response = client.patch(f"/api/v1/steps/{step.pk}/", {"description": f"writer {i}"}, format="json")
+                response = client.patch(f"/api/v1/steps/{step.pk}/", {"description": f"writer {i}"},
+                                        format="json", **headers)
             with lock:
                 results.append(response.status_code)
         finally:
@@ -203,8 +206,17 @@ def test_concurrent_blind_patches_are_all_428(settings):
         t.start()
     for t in threads:
         t.join(timeout=30)
+    return results
 
-    assert results == [428] * n
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="concurrent connections need PostgreSQL")
+@pytest.mark.django_db(transaction=True)
+def test_concurrent_blind_patches_are_all_428(settings):
+    """10 clients PATCH the same step at once without If-Match: all 10 refused, nothing overwritten."""
+    world, step = _concurrent_world(settings)
+    description = step.description
+
+    assert _patch_at_once(world, step, 10) == [428] * 10
     step.refresh_from_db()
     assert (step.version, step.description) == (1, description)
     assert not Event.objects.filter(verb="step_updated", object_id=step.pk).exists()
@@ -213,40 +225,11 @@ def test_concurrent_blind_patches_are_all_428(settings):
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="row locks need PostgreSQL")
 @pytest.mark.django_db(transaction=True)
 def test_concurrent_patches_with_the_same_etag_exactly_one_wins(settings):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-    settings.CELERY_TASK_ALWAYS_EAGER = False
-    from runbook.planning import recompute_deferred
-
-    with recompute_deferred():
-        world = build_world()
-    step = world.step(world.a, "1")
+    world, step = _concurrent_world(settings)
     etag = client_for(world, "chief").get(f"/api/v1/steps/{step.pk}/").headers["ETag"]
-    n = 6
-    barrier = threading.Barrier(n)
-    results: list[int] = []
-    lock = threading.Lock()
 
-    def patch(i: int) -> None:
-        from django.db import connections
-
-        try:
-            client = client_for(world, "chief")
-            barrier.wait(timeout=10)
-            with recompute_deferred():
-                response = client.patch(f"/api/v1/steps/{step.pk}/", {"description": f"writer {i}"}, format="json",
-                                        HTTP_IF_MATCH=etag)
-            with lock:
-                results.append(response.status_code)
-        finally:
-            connections.close_all()
-
-    threads = [threading.Thread(target=patch, args=(i,)) for i in range(n)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(timeout=30)
-
-    assert sorted(results) == [200] + [412] * (n - 1)
+    results = _patch_at_once(world, step, 6, HTTP_IF_MATCH=etag)
+    assert sorted(results) == [200] + [412] * 5
     step.refresh_from_db()
     assert step.version == 2
     assert Event.objects.filter(verb="step_updated", object_id=step.pk).count() == 1
