@@ -18,19 +18,8 @@ from runbook import notifications, tasks
 from runbook.models import Event, NotificationSent, ScheduleRequest, Step
 from runbook.planning import _apply, _requested_counters, graph_load, recompute_sweep, schedule_apply
 from runbook.services import step_update
-from tests.factories import UserFactory, merger_with_runbook
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def chief():
-    return UserFactory(username="chief")
-
-
-@pytest.fixture
-def merger(chief):
-    return merger_with_runbook(municipalities=3, domains=2, chief=chief)
 
 
 def counters(merger):

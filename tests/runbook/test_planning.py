@@ -30,16 +30,6 @@ pytestmark = pytest.mark.django_db
 LEGAL_GO_LIVE = dt.date(2007, 1, 2)  # 2007-01-01 is a holiday
 
 
-@pytest.fixture
-def chief():
-    return UserFactory(username="chief")
-
-
-@pytest.fixture
-def merger(chief):
-    return merger_with_runbook(municipalities=3, domains=2, chief=chief)
-
-
 def steps(merger, **filters):
     return Step.objects.filter(runbook__merger=merger, **filters).order_by("sequence")
 

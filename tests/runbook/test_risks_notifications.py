@@ -18,11 +18,6 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def chief():
-    return UserFactory(username="chief")
-
-
-@pytest.fixture
 def merger(chief):
     m = merger_with_runbook(municipalities=3, domains=2, chief=chief)
     schedule_apply(m)

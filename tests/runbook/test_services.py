@@ -43,16 +43,6 @@ from tests.factories import (
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture
-def chief():
-    return UserFactory(username="chief")
-
-
-@pytest.fixture
-def merger(chief):
-    return merger_with_runbook(municipalities=3, domains=2, chief=chief)
-
-
 def steps(merger, **filters):
     return Step.objects.filter(runbook=merger.runbook, **filters)
 

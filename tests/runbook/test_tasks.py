@@ -10,7 +10,7 @@ from mergeplan.celery import app
 from runbook import tasks
 from runbook.models import Event, ProgressSnapshot, Runbook, ScheduleRequest, Step, StepStatus
 from runbook.services import step_transition, step_update
-from tests.factories import UserFactory, merger_with_runbook
+from tests.factories import merger_with_runbook
 
 pytestmark = pytest.mark.django_db
 
@@ -21,16 +21,6 @@ NAMES = [
     "runbook.send_digests",
     "runbook.take_snapshots",
 ]
-
-
-@pytest.fixture
-def chief():
-    return UserFactory(username="chief")
-
-
-@pytest.fixture
-def merger(chief):
-    return merger_with_runbook(municipalities=3, domains=2, chief=chief)
 
 
 def test_tasks_are_named_with_time_limits():
