@@ -588,6 +588,7 @@ class ValuesListMixin:
 
     list_values: dict[str, str] = {}
     list_datetimes: tuple[str, ...] = ()
+    MAX_PREFETCH_PAGE = 1_000_000  # offset * size stays far inside a 64-bit SQL integer
 
     def get_list_queryset(self):
         """The queryset filtered and counted (lean); ``annotate_list`` adds what the rows show."""
@@ -606,8 +607,8 @@ class ValuesListMixin:
             return None  # not paginated
         size = paginator.get_page_size(request)
         number = request.query_params.get(paginator.page_query_param, "1")
-        if not size or not number.isdigit() or int(number) < 1:
-            return None
+        if not size or not number.isdigit() or not 1 <= int(number) <= self.MAX_PREFETCH_PAGE:
+            return None  # a page number past any real list: the paginator answers 404 after counting
         return (int(number) - 1) * size, size
 
     def list(self, request, *args, **kwargs):
