@@ -22,25 +22,27 @@ import logging
 import time
 from collections.abc import Iterable
 
-from django.core.exceptions import RequestDataTooBig, SuspiciousOperation
-from django.core.exceptions import ValidationError as DjangoValidationError
-from django.db import models, transaction
-from django.http import Http404
+from django.conf import settings
+from django.db import connection, models, transaction
+from django.db.models import IntegerField
+from django.db.models.expressions import Col, RawSQL
+from django.http import HttpResponse
 from django.utils import timezone
 from django.utils.encoding import force_str
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
+from django.views.defaults import page_not_found
 from django_filters.rest_framework import DjangoFilterBackend
 from rest_framework import exceptions, permissions, renderers, serializers, status
 from rest_framework.authentication import BaseAuthentication, get_authorization_header
 from rest_framework.pagination import PageNumberPagination
 from rest_framework.response import Response
-from rest_framework.settings import api_settings
+from rest_framework.settings import ISO_8601, api_settings
 from rest_framework.throttling import UserRateThrottle
 
 from mergeplan.api_filters import StrictFilterSet
 from mergeplan.cache import CACHE_ERRORS, report_degraded
-from mergeplan.exceptions import ApplicationError, ConflictError, PermissionDeniedError
+from mergeplan.prepared import fetch_prepared
 from municipalities.models import ApiToken, FeedToken, hash_token
 from municipalities.permissions import Action, merger_access
 
@@ -63,8 +65,6 @@ _TOKEN_CACHE_MAX = 1024
 
 
 def _token_cache_seconds() -> float:
-    from django.conf import settings
-
     return float(getattr(settings, "API_TOKEN_CACHE_SECONDS", 0) or 0)
 
 
@@ -229,44 +229,10 @@ def not_found(request, exception=None):
     """``handler404``: under ``/api/`` a JSON 404 like the API's own (a path no URL pattern matches, such as
     ``/api/v1/steps/1.5/``); the feed's path answers in the feed's content type; elsewhere Django's page."""
     if request.path.startswith("/api/"):
-        from django.http import HttpResponse
-
         body = json.dumps({"detail": force_str(exceptions.NotFound.default_detail)})
         content_type = "text/calendar" if request.path.endswith(".ics") else "application/json"
         return HttpResponse(body, status=404, content_type=content_type)
-    from django.views.defaults import page_not_found
-
     return page_not_found(request, exception)
-
-
-def exception_handler(exc, context):
-    """Map the domain's exceptions to HTTP: field messages on 400, 403, 409/412, 413; never a 500
-    for bad input."""
-    request = context.get("request")
-    if isinstance(exc, ConflictError):
-        code = 412 if request is not None and request.headers.get("If-Match") else 409
-        return Response({"detail": exc.message, **exc.as_dict()}, status=code)
-    if isinstance(exc, PermissionDeniedError):
-        return Response({"detail": exc.message}, status=status.HTTP_403_FORBIDDEN)
-    if isinstance(exc, ApplicationError):
-        body = exc.as_dict()
-        if exc.extra:
-            body["extra"] = exc.extra
-        return Response(body, status=status.HTTP_400_BAD_REQUEST)
-    if isinstance(exc, DjangoValidationError):
-        detail = exc.message_dict if hasattr(exc, "error_dict") else {"non_field_errors": exc.messages}
-        return Response(detail, status=status.HTTP_400_BAD_REQUEST)
-    if isinstance(exc, RequestDataTooBig):
-        return Response({"detail": _("The request is too large.")}, status=413)
-    if isinstance(exc, SuspiciousOperation):
-        return Response({"detail": _("Bad request.")}, status=status.HTTP_400_BAD_REQUEST)
-    if isinstance(exc, UnicodeDecodeError):
-        return Response({"detail": _("The request is not valid UTF-8.")}, status=status.HTTP_400_BAD_REQUEST)
-    if isinstance(exc, Http404):
-        exc = exceptions.NotFound()
-    from rest_framework.views import exception_handler as drf_exception_handler
-
-    return drf_exception_handler(exc, context)
 
 
 # --- Serializers ------------------------------------------------------------------------------------
@@ -388,9 +354,6 @@ _PAGE_SQL_MAX = 256
 def _plain_json(functions, expression) -> bool:
     """Whether a column's only converter is a ``JSONField``'s own (a column read whole, the default
     decoder, the value arriving as text): then ``json.loads`` is what it does."""
-    from django.db import connection
-    from django.db.models.expressions import Col
-
     if len(functions) != 1 or not isinstance(expression, Col):
         return False
     field = expression.output_field
@@ -413,10 +376,6 @@ class _CompiledPage:
         self.dates = dates  # date columns, given as the JSON encoder would write them (ISO 8601 text)
 
     def rows(self, params) -> tuple[list[dict], int | None]:
-        from django.db import connection
-
-        from mergeplan.list_etags import fetch_prepared
-
         raw = fetch_prepared(self.name, self.sql, params)
         if not raw:
             return [], None
@@ -484,9 +443,6 @@ class _PagedRows:
         return [{key: row[source] for key, source in pairs} for row in rows]
 
     def _counted(self, count_sql: str, count_params):
-        from django.db.models import IntegerField
-        from django.db.models.expressions import RawSQL
-
         offset, limit = self.page
         return self.rows.annotate(
             **{self.COUNT: RawSQL(f"SELECT COUNT(*) FROM ({count_sql}) _paged_rows", count_params,
@@ -564,8 +520,6 @@ class _PagedRows:
 def _datetime_representation(field: serializers.DateTimeField):
     """``field.to_representation``, with its common case (an aware datetime, ISO 8601 output, a current time
     zone) done without the per-value setting and time zone lookups."""
-    from rest_framework.settings import ISO_8601
-
     output_format = getattr(field, "format", api_settings.DATETIME_FORMAT)
     zone = field.timezone if hasattr(field, "timezone") else field.default_timezone()
     if zone is None or output_format is None or output_format.lower() != ISO_8601:
@@ -749,6 +703,12 @@ class ICalRenderer(renderers.BaseRenderer):
 class TokenRateThrottle(UserRateThrottle):
     """Rate limit for token clients (scripts); the browser's session is not throttled.
 
+    A fixed-window counter: one counter per token user and window of the rate's length (``1200/min``:
+    the minute), counted with one cache round trip (:meth:`FailOpenRedisCache.incr_expiring`). DRF's own
+    throttle keeps every request's timestamp of the window in one cache value, read and written whole on
+    every request — its cost grows with the rate it allows. A client may get up to twice the rate across
+    the edge of two windows; ``Retry-After`` says when the window ends.
+
     Fails open: when the cache (Redis) raises, the request is allowed and the outage logged."""
 
     scope = "token"
@@ -759,12 +719,37 @@ class TokenRateThrottle(UserRateThrottle):
     def allow_request(self, request, view):
         if not is_token_request(request):
             return True
+        return self.allow_user(request.user)
+
+    def allow_user(self, user) -> bool:
+        """Count one request of a token ``user``; whether it is within the rate."""
         self.rate = self.get_rate()
         if not self.rate:
             return True
         self.num_requests, self.duration = self.parse_rate(self.rate)
+        self.now = self.timer()
+        window = int(self.now // self.duration)
+        self._window_end = (window + 1) * self.duration
+        key = f"{self.cache_format % {'scope': self.scope, 'ident': user.pk}}:{window}"
         try:
-            return super().allow_request(request, view)
+            count = _count_in_window(self.cache, key, self.duration + 1)
         except CACHE_ERRORS as exc:  # Redis down: fail open, logged once per interval (mergeplan.cache)
             report_degraded("API throttle cache", exc, action="token requests allowed without a rate limit")
             return True
+        return count <= self.num_requests
+
+    def wait(self):
+        return max(0.0, self._window_end - self.now)
+
+
+def _count_in_window(cache, key: str, timeout: int) -> int:
+    """One more request counted under ``key`` (expiring ``timeout`` s after its first); the new count."""
+    if hasattr(cache, "incr_expiring"):
+        return cache.incr_expiring(key, timeout)
+    if cache.add(key, 1, timeout):
+        return 1
+    try:
+        return cache.incr(key)
+    except ValueError:  # expired between add and incr
+        cache.add(key, 1, timeout)
+        return 1

@@ -139,6 +139,19 @@ class FailOpenRedisCache(RedisCache):
     def incr(self, key, delta=1, version=None):
         return self._guarded(lambda: super(FailOpenRedisCache, self).incr(key, delta, version), delta)
 
+    def incr_expiring(self, key, timeout: int) -> int:
+        """Count one more under ``key`` (created at 1, expiring ``timeout`` seconds after its first count)
+        in one round trip (``INCR`` + ``EXPIRE … NX`` pipelined). Redis down: 1."""
+
+        def call():
+            made = self.make_and_validate_key(key)
+            pipe = self._cache.get_client(made, write=True).pipeline()
+            pipe.incr(made)
+            pipe.expire(made, int(timeout), nx=True)
+            return pipe.execute()[0]
+
+        return self._guarded(call, 1)
+
     def set_many(self, data, timeout=DEFAULT_TIMEOUT, version=None):
         return self._guarded(lambda: super(FailOpenRedisCache, self).set_many(data, timeout, version), [])
 

@@ -29,11 +29,13 @@ import hashlib
 
 from django.db import connection
 from django.db.models import Count, Max, QuerySet, Sum, Value
+from django.http import HttpRequest, HttpResponse
 from django.utils import translation
-from rest_framework import status
+from rest_framework import exceptions, status
 from rest_framework.response import Response
 
-from mergeplan.api_support import etag_matches
+from mergeplan.api_support import BearerTokenAuthentication, TokenRateThrottle, etag_matches
+from mergeplan.prepared import fetch_prepared
 
 
 def _aggregate_sql(qs: QuerySet, **aggregates) -> tuple[str, tuple]:
@@ -70,47 +72,12 @@ def steps_stamp(steps: QuerySet, runbooks: QuerySet) -> tuple:
     return _run(*stamp_sql(steps, runbooks))
 
 
-#: server-side prepared statements per PostgreSQL connection: id(raw connection) → (raw connection, names)
-_PREPARED: dict[int, tuple[object, set[str]]] = {}
-
-
 def _run_prepared(name: str, sql: str, params) -> tuple:
     """Run ``sql`` as a server-side prepared statement of this connection (PostgreSQL: planned once per
     connection — planning the stamp's three aggregates cost more than running them); elsewhere, or when
     the SQL cannot be prepared, as a plain query."""
     rows = fetch_prepared(name, sql, params)
     return tuple(rows[0]) if rows else ()
-
-
-def fetch_prepared(name: str, sql: str, params) -> list[tuple]:
-    """All rows of ``sql``, run as the prepared statement ``name`` of this connection on PostgreSQL
-    (``PREPARE`` once per connection, then ``EXECUTE``); elsewhere, or when the SQL cannot be prepared
-    (a literal ``%%``, placeholders not matching the parameters), as a plain query."""
-    params = tuple(params)
-    if connection.vendor != "postgresql" or "%%" in sql or sql.count("%s") != len(params):
-        with connection.cursor() as cursor:
-            cursor.execute(sql, params)
-            return cursor.fetchall()
-    connection.ensure_connection()
-    raw = connection.connection
-    entry = _PREPARED.get(id(raw))
-    if entry is None or entry[0] is not raw:
-        for key in [k for k, (conn, _) in _PREPARED.items() if getattr(conn, "closed", 1)]:
-            del _PREPARED[key]
-        entry = _PREPARED[id(raw)] = (raw, set())
-    names = entry[1]
-    placeholders = ", ".join(["%s"] * len(params))
-    execute = f"EXECUTE {name}({placeholders})" if params else f"EXECUTE {name}"
-    with connection.cursor() as cursor:
-        if name not in names:  # prepared and run in one round trip (one query, as every later call)
-            numbered = sql
-            for i in range(1, len(params) + 1):
-                numbered = numbered.replace("%s", f"${i}", 1)
-            cursor.execute(f"PREPARE {name} AS {numbered}; {execute}", params)
-            names.add(name)
-        else:
-            cursor.execute(execute, params)
-        return cursor.fetchall()
 
 
 #: placeholders the stamp's SQL is compiled with once per process (never real primary keys)
@@ -146,14 +113,20 @@ def scoped_stamp(name: str, build, user, merger_id: int | None = None) -> tuple:
     return _run_prepared(statement, sql, tuple(real.get(p, p) if isinstance(p, int) else p for p in params))
 
 
+def etag_of(view_name: str, path: str, query: list, user_pk, accepted: str, stamp: tuple) -> str:
+    """A weak ETag of one answer: the stamp plus what else the answer depends on — the view, the path,
+    the whole query string (sorted ``(name, values)`` pairs), the user, the language and the format."""
+    parts = (view_name, path, query, user_pk, translation.get_language(), accepted, stamp)
+    digest = hashlib.sha256(repr(parts).encode()).hexdigest()[:24]
+    return f'W/"{view_name}-{digest}"'
+
+
 def list_etag(request, view_name: str, stamp: tuple) -> str:
-    """A weak ETag of one answer: the stamp plus what else the answer depends on."""
+    """The ETag of the answer to a DRF ``request`` (see :func:`etag_of`)."""
     user = getattr(request, "user", None)
     query = sorted(request.query_params.lists()) if hasattr(request, "query_params") else []
     accepted = getattr(getattr(request, "accepted_renderer", None), "format", "")
-    parts = (view_name, request.path, query, getattr(user, "pk", None), translation.get_language(), accepted, stamp)
-    digest = hashlib.sha256(repr(parts).encode()).hexdigest()[:24]
-    return f'W/"{view_name}-{digest}"'
+    return etag_of(view_name, request.path, query, getattr(user, "pk", None), accepted, stamp)
 
 
 def not_modified(request, etag: str) -> Response | None:
@@ -164,14 +137,65 @@ def not_modified(request, etag: str) -> Response | None:
     return None
 
 
+#: ``Accept`` headers a JSON list answers with its first renderer (JSON) — the early 304's only format
+_JSON_ACCEPTS = frozenset({"", "*/*", "application/json"})
+
+
+def early_not_modified(request: HttpRequest, view, name: str, build, *, merger_id: int | None = None,
+                       accepted: str | None = "json") -> HttpResponse | None:
+    """A 304 for a polling token client, answered before DRF builds its request (no negotiation,
+    permission classes, filters or pagination): what the view's own conditional GET would answer, with
+    the same ETag (:func:`etag_of`) and headers; ``None`` whenever the view must decide itself — no
+    ``If-None-Match``, no Bearer token or one that does not authenticate, a format or ``Accept`` other
+    than ``accepted`` (``None``: the view has one format whatever the client accepts), the rate
+    exceeded, or a changed stamp.
+
+    The rules are the view's: the token authenticates as in :class:`BearerTokenAuthentication` (a GET:
+    read-only tokens may), the request counts against the token's rate (:class:`TokenRateThrottle`),
+    the scope comes from ``build`` as in :func:`scoped_stamp`.
+    """
+    header = request.headers.get("If-None-Match")
+    authorization = request.headers.get("Authorization", "")
+    if not header or request.method != "GET" or not authorization.startswith("Bearer ") or "token" in request.GET:
+        return None  # (a feed token in the URL would authenticate the iCal feed before the Bearer token)
+    if accepted is not None:
+        if "format" in request.GET or request.headers.get("Accept", "").strip() not in _JSON_ACCEPTS:
+            return None
+    else:
+        accepted = view.renderer_classes[0].format
+    try:
+        user, _token = BearerTokenAuthentication().authenticate_raw(authorization[7:].strip(), safe=True)
+    except exceptions.AuthenticationFailed:
+        return None
+    if not TokenRateThrottle().allow_user(user):
+        return None
+    stamp = scoped_stamp(name, build, user, merger_id)
+    etag = etag_of(name, request.path, sorted(request.GET.lists()), user.pk, accepted, stamp)
+    if not etag_matches(header, etag):
+        return None
+    response = HttpResponse(status=status.HTTP_304_NOT_MODIFIED)
+    for key, value in view.default_response_headers.items():
+        response[key] = value
+    response["ETag"] = etag
+    return response
+
+
 class ListETagMixin:
     """``list`` answers ``If-None-Match`` with 304 from :func:`scoped_stamp` (one query), and every 200 list
     carries the ETag. The view names its stamp's scope with the static ``list_stamp_querysets(user,
-    merger_id)`` → ``(steps, runbooks)``: the lean, unfiltered querysets of the user's scope."""
+    merger_id)`` → ``(steps, runbooks)``: the lean, unfiltered querysets of the user's scope. A polling
+    token client's 304 is answered before DRF's dispatch (:func:`early_not_modified`)."""
 
     @staticmethod
     def list_stamp_querysets(user, merger_id=None) -> tuple[QuerySet, QuerySet]:  # pragma: no cover
         raise NotImplementedError
+
+    def dispatch(self, request, *args, **kwargs):
+        if not kwargs and self.action_map.get("get") == "list":
+            early = early_not_modified(request, self, type(self).__name__, self.list_stamp_querysets)
+            if early is not None:
+                return early
+        return super().dispatch(request, *args, **kwargs)
 
     def list(self, request, *args, **kwargs):
         name = type(self).__name__

@@ -208,7 +208,7 @@ REST_FRAMEWORK = {
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"]
     + (["rest_framework.renderers.BrowsableAPIRenderer"] if DEBUG else []),
     "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
-    "EXCEPTION_HANDLER": "mergeplan.api_support.exception_handler",
+    "EXCEPTION_HANDLER": "mergeplan.api_errors.exception_handler",
     "DEFAULT_CONTENT_NEGOTIATION_CLASS": "mergeplan.api_filters.ContentNegotiation",  # ?format= (empty): 400
     "DEFAULT_THROTTLE_CLASSES": ["mergeplan.api_support.TokenRateThrottle"],
     "DEFAULT_THROTTLE_RATES": {"token": env.str("API_TOKEN_THROTTLE_RATE", default="1200/min") or None},

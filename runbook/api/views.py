@@ -37,7 +37,7 @@ from mergeplan.api_support import (
     ValuesListMixin,
     atomic_write,
 )
-from mergeplan.list_etags import ListETagMixin, list_etag, not_modified, scoped_stamp
+from mergeplan.list_etags import ListETagMixin, early_not_modified, list_etag, not_modified, scoped_stamp
 from municipalities.models import Merger, Municipality
 from municipalities.permissions import Action, restrict
 from runbook.models import (
@@ -558,6 +558,14 @@ class MilestoneCalendarView(APIView):
                                      description="Calendar feed token")],
         responses={(200, "text/calendar"): OpenApiResponse(OpenApiTypes.BINARY, description="iCalendar feed")},
     )
+    def dispatch(self, request, *args, **kwargs):
+        early = early_not_modified(request, self, "milestones-ics", _feed_stamp, merger_id=kwargs.get("pk"),
+                                   accepted=None)
+        if early is not None:
+            early["Cache-Control"] = "private, max-age=300"
+            return early
+        return super().dispatch(request, *args, **kwargs)
+
     def get(self, request, pk: int):
         # If-None-Match: one query (the stamp of this merger's milestones within the user's scope), no rows
         etag = list_etag(request, "milestones-ics", scoped_stamp("milestones-ics", _feed_stamp, request.user, pk))

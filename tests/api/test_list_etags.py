@@ -120,3 +120,47 @@ def test_ical_feed_of_a_merger_outside_the_scope_is_still_404(world):
     first = client.get(f"/api/v1/mergers/{world.a.pk}/milestones.ics")
     other = client.get(f"/api/v1/mergers/{world.b.pk}/milestones.ics", HTTP_IF_NONE_MATCH=first.headers["ETag"])
     assert other.status_code == 404
+
+
+def _session_and_token(world):
+    """The chief twice: through the session (DRF's own dispatch) and through a Bearer token (the early 304)."""
+    return client_for(world, "chief"), client_for(world, "readonly")
+
+
+@pytest.mark.parametrize("url", ["/api/v1/milestones/", "/api/v1/steps/?page_size=5&ordering=-id",
+                                 "ical"])
+def test_the_early_304_of_a_token_client_is_the_views_own(world, url):
+    session, token = _session_and_token(world)
+    if url == "ical":
+        url = f"/api/v1/mergers/{world.a.pk}/milestones.ics"
+    etag = _etag(token, url)
+    assert _etag(session, url) == etag  # same user, same answer: the same ETag whichever way in
+
+    early = token.get(url, HTTP_IF_NONE_MATCH=etag)
+    own = session.get(url, HTTP_IF_NONE_MATCH=etag)
+    assert early.status_code == own.status_code == 304
+    assert early.content == own.content == b""
+    headers = ("ETag", "Allow", "Cache-Control")
+    assert {h: early.headers.get(h) for h in headers} == {h: own.headers.get(h) for h in headers}
+    vary = {v.strip() for v in own.headers["Vary"].split(",")} - {"Cookie"}  # the session's own
+    assert {v.strip() for v in early.headers["Vary"].split(",")} == vary
+
+
+def test_the_early_path_answers_only_what_the_view_would(world, settings):
+    token = client_for(world, "readonly")
+    url = "/api/v1/milestones/"
+    etag = _etag(token, url)
+    # another format or Accept: the view negotiates, and the ETag names the format
+    assert token.get(url, HTTP_IF_NONE_MATCH=etag, HTTP_ACCEPT="text/csv").status_code == 200
+    assert token.get(url + "?format=csv", HTTP_IF_NONE_MATCH=etag).status_code == 200
+    # an unknown token: 401, never a 304
+    stranger = client_for(world, "anonymous")
+    stranger.credentials(HTTP_AUTHORIZATION="Bearer mpa_not-a-token")
+    assert stranger.get(url, HTTP_IF_NONE_MATCH=etag).status_code == 401
+    # the rate counts 304s too, and a client over it gets the view's 429
+    settings.REST_FRAMEWORK = {**settings.REST_FRAMEWORK, "DEFAULT_THROTTLE_RATES": {"token": "2/min"}}
+    from django.core.cache import cache
+
+    cache.clear()
+    codes = [token.get(url, HTTP_IF_NONE_MATCH=etag).status_code for _ in range(3)]
+    assert codes == [304, 304, 429]
