@@ -103,7 +103,7 @@ def scoped_stamp(name: str, build, user, merger_id: int | None = None) -> tuple:
         stand_in = get_user_model()(pk=_USER, is_superuser=user.is_superuser, is_active=True)
         sql, params = stamp_sql(*build(stand_in, None if merger_id is None else _MERGER))
         expected = ({_USER} if not user.is_superuser else set()) | ({_MERGER} if merger_id is not None else set())
-        _COMPILED[key] = (sql, params) if expected <= set(params) else None
+        _COMPILED[key] = _with_constants_inlined(sql, params) if expected <= set(params) else None
     compiled = _COMPILED[key]
     if compiled is None:
         return steps_stamp(*build(user, merger_id))
@@ -111,6 +111,26 @@ def scoped_stamp(name: str, build, user, merger_id: int | None = None) -> tuple:
     real = {_USER: user.pk, _MERGER: merger_id}
     statement = f"mergeplan_stamp_{abs(hash(key)) % 10**12}"
     return _run_prepared(statement, sql, tuple(real.get(p, p) if isinstance(p, int) else p for p in params))
+
+
+def _with_constants_inlined(sql: str, params: tuple) -> tuple[str, tuple]:
+    """``sql`` with every parameter but the user and merger placeholders written into it as a literal
+    (quoted by the database driver), on PostgreSQL: the prepared statement's generic plan then knows the
+    constants (the milestone kinds) and plans as well as a plan made for each call. Elsewhere as it is."""
+    if connection.vendor != "postgresql" or "%%" in sql or sql.count("%s") != len(params):
+        return sql, params
+    pieces = sql.split("%s")
+    kept: list = []
+    with connection.cursor() as cursor:
+        out = [pieces[0]]
+        for param, piece in zip(params, pieces[1:], strict=True):
+            if isinstance(param, int) and param in (_USER, _MERGER):
+                out.append("%s")
+                kept.append(param)
+            else:
+                out.append(cursor.mogrify("%s", [param]).decode())
+            out.append(piece)
+    return "".join(out), tuple(kept)
 
 
 def etag_of(view_name: str, path: str, query: list, user_pk, accepted: str, stamp: tuple) -> str:
