@@ -18,7 +18,8 @@ from pathlib import Path
 import pytest
 
 from mergeplan.celery import app
-from tests.integration.test_worker import BASE_DIR, _database_url, _reset_producers
+from tests.worker import BASE_DIR, _reset_producers
+from tests.worker import database_url as _database_url
 
 FIRST_PORT = 6390
 
@@ -95,8 +96,8 @@ class Stack:
         self.tag = uuid.uuid4().hex[:8]
         self.procs: list[subprocess.Popen] = []
         self.mail_dir = folder / "mail"
-        self._saved = {k: app.conf.get(k) for k in ("task_always_eager", "task_default_queue", "broker_url",
-                                                     "broker_transport_options")}
+        self._keys = ("task_always_eager", "task_default_queue", "broker_url", "broker_transport_options")
+        self._saved = {k: app.conf.changes[k] for k in self._keys if k in app.conf.changes}  # restored exactly
 
     def env(self, **extra: str) -> dict[str, str]:
         env = {
@@ -124,6 +125,8 @@ class Stack:
     def restore(self) -> None:
         for proc in self.procs:
             _stop(proc)
+        for key in self._keys:
+            app.conf.changes.pop(key, None)
         app.conf.update(self._saved)
         _reset_producers()
 
