@@ -10,6 +10,13 @@ PORT   ?= 8000
 
 # The embedded default: DEBUG, SQLite in var/, Celery on the filesystem broker, the demo's pinned date.
 RUN_ENV := DJANGO_DEBUG=1 MERGEPLAN_TODAY=$${MERGEPLAN_TODAY:-2006-03-15}
+# `make run` serves with DEBUG off, as production does (the site's own error pages, not Django's debug
+# pages), over plain http on loopback: a secret key made once for this checkout (var/secret-key), no https
+# redirect or Secure cookies, static files by whitenoise straight from static/ (no collectstatic).
+SECRET_FILE := $${MERGEPLAN_VAR_DIR:-var}/secret-key
+SERVE_ENV := DJANGO_DEBUG=0 SECRET_KEY="$$(cat $(SECRET_FILE))" MERGEPLAN_TODAY=$${MERGEPLAN_TODAY:-2006-03-15} \
+	SECURE_SSL_REDIRECT=0 SESSION_COOKIE_SECURE=0 CSRF_COOKIE_SECURE=0 SECURE_HSTS_SECONDS=0 \
+	WHITENOISE_USE_FINDERS=1 WHITENOISE_AUTOREFRESH=1
 
 .PHONY: run test install migrate seed worker web messages lint bench bench-schedule bench-api clean
 
@@ -35,7 +42,8 @@ run: seed
 	@$(RUN_ENV) $(PY) -c "import django,os;os.environ.setdefault('DJANGO_SETTINGS_MODULE','mergeplan.settings');django.setup();from mergeplan.demo import DEMO_USERS;[print(f'    {u:<24} {r}') for u,r in DEMO_USERS]" 2>/dev/null
 	@echo "  Stop with Ctrl-C."
 	@echo ""
-	@$(RUN_ENV) bash -c 'trap "kill 0" EXIT INT TERM; \
+	@test -s $(SECRET_FILE) || (umask 077 && $(PY) -c "import secrets; print(secrets.token_urlsafe(50))" > $(SECRET_FILE))
+	@$(SERVE_ENV) bash -c 'trap "kill 0" EXIT INT TERM; \
 	  $(VENV)/bin/celery -A mergeplan worker --beat --concurrency 2 --loglevel INFO & \
 	  $(PY) manage.py runserver $(HOST):$(PORT)'
 

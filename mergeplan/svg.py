@@ -1,4 +1,4 @@
-"""Charts drawn on the server as SVG: the Gantt timeline, the burn-up and the vendor load.
+"""Charts drawn on the server as SVG: the burn-up and the vendor load (the Gantt: ``mergeplan.gantt``).
 
 Pure functions: plain data in (dates, numbers, already translated strings), SVG markup out. No Django
 import, no JavaScript. Every chart carries a <title> and <desc>; colour is never the only signal (critical
@@ -7,8 +7,8 @@ bars are hatched, over-capacity weeks carry a mark, scenarios differ by pattern 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass
 from html import escape
 
 
@@ -35,211 +35,6 @@ _PATTERNS = (
 )
 
 
-# --- Gantt ----------------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class GanttRow:
-    """One step on the timeline."""
-
-    id: int
-    label: str
-    group: str
-    start: dt.date | None
-    finish: dt.date | None
-    status: str = "not_started"
-    kind: str = "task"
-    critical: bool = False
-    at_risk: bool = False
-    href: str = ""
-    baseline_start: dt.date | None = None
-    baseline_finish: dt.date | None = None
-    tooltip: str = ""
-
-
-@dataclass(frozen=True)
-class DateLine:
-    """A vertical line across the chart (today, legal date, dispensation date, a wave)."""
-
-    date: dt.date
-    label: str
-    css: str = "line"
-
-
-@dataclass(frozen=True)
-class Shade:
-    """A shaded period (a freeze window or an expanded calendar rule); ``css`` is added to its class,
-    e.g. ``blocks-work`` for a window that also keeps the users' work out."""
-
-    start: dt.date
-    end: dt.date
-    label: str
-    css: str = ""
-
-
-@dataclass(frozen=True)
-class GanttLabels:
-    """The chart's translated words."""
-
-    title: str = "Timeline"
-    desc: str = ""
-    critical: str = "critical"
-    baseline: str = "baseline"
-    extra: Mapping[str, str] = field(default_factory=dict)
-
-
-def _months(start: dt.date, end: dt.date) -> list[dt.date]:
-    d = dt.date(start.year, start.month, 1)
-    out = []
-    while d <= end:
-        out.append(d)
-        d = dt.date(d.year + (d.month == 12), d.month % 12 + 1, 1)
-    return out
-
-
-def gantt(
-    rows: Sequence[GanttRow],
-    *,
-    start: dt.date,
-    end: dt.date,
-    lines: Iterable[DateLine] = (),
-    shades: Iterable[Shade] = (),
-    labels: GanttLabels | None = None,
-    width: int = 1100,
-    label_width: int = 300,
-    row_height: int = 18,
-    month_names: Sequence[str] = ("jan", "feb", "mar", "apr", "maj", "jun", "jul", "aug", "sep", "okt", "nov", "dec"),
-) -> str:
-    """A Gantt chart: one row per step grouped under a header per ``group`` (in the order given), bars
-    from start to finish (inclusive), milestones and checkpoints as diamonds, critical bars hatched and
-    labelled, baseline ghost bars under the bars, vertical ``lines`` and shaded ``shades``."""
-    labels = labels or GanttLabels()
-    if end <= start:
-        end = start + dt.timedelta(days=30)
-    days = (end - start).days + 1
-    chart_w = max(width - label_width - 10, 200)
-    px = chart_w / days
-    header_h = 34
-
-    def x(d: dt.date) -> float:
-        return label_width + (d - start).days * px
-
-    # layout: group headers and rows
-    items: list[tuple[str, object]] = []
-    current = None
-    for row in rows:
-        if row.group != current:
-            items.append(("group", row.group))
-            current = row.group
-        items.append(("row", row))
-    group_h = row_height + 4
-    height = header_h + sum(group_h if kind == "group" else row_height for kind, _ in items) + 48
-    lines = list(lines)
-    shades = list(shades)
-
-    out: list[str] = [
-        f'<svg xmlns="http://www.w3.org/2000/svg" class="chart gantt" viewBox="0 0 {width} {height}" '
-        f'width="{width}" height="{height}" role="img" aria-labelledby="gantt-title gantt-desc">',
-        f'<title id="gantt-title">{_e(labels.title)}</title><desc id="gantt-desc">{_e(labels.desc)}</desc>',
-        _PATTERNS,
-    ]
-    body_top = header_h
-    body_bottom = height - 48
-    # shaded freeze windows
-    for s in shades:
-        if s.end < start or s.start > end:
-            continue
-        s0, s1 = max(s.start, start), min(s.end, end)
-        css = f"freeze {_e(s.css)}".strip()
-        out.append(
-            f'<rect class="{css}" x="{_n(x(s0))}" y="{body_top}" width="{_n((s1 - s0).days * px + px)}" '
-            f'height="{body_bottom - body_top}" fill="url(#hatch-freeze)"><title>{_e(s.label)}</title></rect>'
-        )
-    # month grid and labels
-    for m in _months(start, end):
-        if m < start:
-            continue
-        mx = x(m)
-        out.append(f'<line class="grid" x1="{_n(mx)}" y1="{header_h - 14}" x2="{_n(mx)}" y2="{body_bottom}"/>')
-        label = str(m.year) if m.month == 1 else month_names[m.month - 1]
-        out.append(f'<text class="axis" x="{_n(mx + 2)}" y="{header_h - 4}">{_e(label)}</text>')
-
-    y = body_top
-    for kind, item in items:
-        if kind == "group":
-            out.append(
-                f'<rect class="group-bg" x="0" y="{y}" width="{width}" height="{group_h}"/>'
-                f'<text class="group" x="4" y="{y + group_h - 7}">{_e(item)}</text>'
-            )
-            y += group_h
-            continue
-        row: GanttRow = item  # type: ignore[assignment]
-        cls = ["bar", f"status-{row.status}", f"kind-{row.kind}"]
-        if row.critical:
-            cls.append("critical")
-        if row.at_risk:
-            cls.append("at-risk")
-        suffix = f" ⚑ {labels.critical}" if row.critical else ""
-        room = max(int(label_width / 6.4) - len(suffix), 8)
-        text = row.label if len(row.label) <= room else row.label[: room - 1] + "…"
-        label_el = (
-            f'<text class="label{" critical-label" if row.critical else ""}" x="4" y="{y + row_height - 5}">'
-            f"{_e(text)}{_e(suffix)}</text>"
-        )
-        if row.href:
-            label_el = f'<a href="{_e(row.href)}">{label_el}</a>'
-        out.append(f'<g class="row" data-step="{row.id}">{label_el}')
-        tip = row.tooltip or row.label
-        if row.baseline_start and row.baseline_finish:
-            bx0 = x(max(row.baseline_start, start))
-            bw = max(((min(row.baseline_finish, end) - max(row.baseline_start, start)).days + 1) * px, 2)
-            out.append(
-                f'<rect class="baseline" x="{_n(bx0)}" y="{y + row_height - 6}" width="{_n(bw)}" height="4">'
-                f"<title>{_e(labels.baseline)}: {row.baseline_start} – {row.baseline_finish}</title></rect>"
-            )
-        if row.start and row.finish and not (row.finish < start or row.start > end):
-            s0, s1 = max(row.start, start), min(row.finish, end)
-            if row.kind in ("milestone", "checkpoint") or row.start == row.finish and row.kind != "task":
-                cx = x(s1) + px / 2
-                cy = y + row_height / 2
-                r = row_height / 2 - 3
-                fill = ' fill="url(#hatch-critical)"' if row.critical else ""
-                out.append(
-                    f'<polygon class="{" ".join(cls)} diamond"{fill} points="{_n(cx)},{_n(cy - r)} '
-                    f'{_n(cx + r)},{_n(cy)} {_n(cx)},{_n(cy + r)} {_n(cx - r)},{_n(cy)}">'
-                    f"<title>{_e(tip)}</title></polygon>"
-                )
-            else:
-                bw = max(((s1 - s0).days + 1) * px, 2)
-                fill = ' fill="url(#hatch-critical)"' if row.critical else ""
-                out.append(
-                    f'<rect class="{" ".join(cls)}"{fill} x="{_n(x(s0))}" y="{y + 3}" width="{_n(bw)}" '
-                    f'height="{row_height - 9}" rx="2"><title>{_e(tip)}</title></rect>'
-                )
-        out.append("</g>")
-        y += row_height
-    # vertical lines on top
-    row_ends: list[float] = [-1e9, -1e9, -1e9]  # label rows under the chart: where each one is taken to
-    for line in lines:
-        if not (start <= line.date <= end):
-            continue
-        lx = x(line.date)
-        text_w = 6.2 * len(line.label) + 6
-        anchor = "end" if lx + text_w > width else "start"
-        left = lx - text_w if anchor == "end" else lx
-        i = next((r for r, taken in enumerate(row_ends) if left > taken), len(row_ends) - 1)
-        row_ends[i] = left + text_w
-        out.append(
-            f'<line class="marker {line.css}" x1="{_n(lx)}" y1="{header_h - 14}" x2="{_n(lx)}" y2="{body_bottom}">'
-            f"<title>{_e(line.label)} {line.date}</title></line>"
-        )
-        ty = body_bottom + 12 + i * 12
-        out.append(f'<text class="marker-label {line.css}" x="{_n(lx + 2)}" y="{ty}" text-anchor="{anchor}">'
-                   f"{_e(line.label)}</text>")
-    out.append("</svg>")
-    return "".join(out)
-
-
 # --- Burn-up --------------------------------------------------------------------------------------
 
 
@@ -257,6 +52,36 @@ def _path(points: Sequence[tuple[float, float]]) -> str:
     return " ".join(("M" if i == 0 else "L") + f"{_n(px)},{_n(py)}" for i, (px, py) in enumerate(points))
 
 
+def burnup_weekly(
+    work: Iterable[tuple[float, dt.date | None, dt.date | None]], *, until: dt.date
+) -> list[BurnPoint]:
+    """Weekly burn-up points from each step's ``(weight, planned finish, done on)`` (``done on`` is None
+    while the step is open): at the end of every week (Sunday) from the week of the first planned or done
+    finish up to the week of ``until`` (the planning date, where the last point sits), the work the plan had
+    finished, the work done, and all work. Empty when nothing is planned or done on or before ``until``."""
+    items = [(float(w), pf, done) for w, pf, done in work]
+    starts = [d for _w, pf, done in items for d in (pf, done) if d is not None and d <= until]
+    if not starts:
+        return []
+    total = sum(w for w, _pf, _done in items)
+    first = min(starts)
+    day = first + dt.timedelta(days=6 - first.weekday())  # the first week's Sunday
+    ends = []
+    while day < until:
+        ends.append(day)
+        day += dt.timedelta(days=7)
+    ends.append(until)
+    return [
+        BurnPoint(
+            end,
+            done=sum(w for w, _pf, done in items if done is not None and done <= end),
+            planned=sum(w for w, pf, _done in items if pf is not None and pf <= end),
+            total=total,
+        )
+        for end in ends
+    ]
+
+
 def burnup(
     points: Sequence[BurnPoint],
     *,
@@ -265,9 +90,13 @@ def burnup(
     legend: Mapping[str, str],
     width: int = 640,
     height: int = 240,
+    date_label: Callable[[dt.date], str] = dt.date.isoformat,
+    show_total: bool = True,
 ) -> str:
     """A burn-up chart of done work against planned work and total scope. ``legend`` maps the keys
-    ``done``, ``planned``, ``total`` (and ``empty``) to translated words."""
+    ``done``, ``planned``, ``total`` (and ``empty``) to translated words; ``date_label`` writes the axis'
+    first and last date (the pages pass their date format). Without ``show_total`` the scale follows the
+    work planned and done, which a far larger total would flatten to the bottom."""
     pad_l, pad_r, pad_t, pad_b = 44, 12, 12, 46
     head = (
         f'<svg xmlns="http://www.w3.org/2000/svg" class="chart burnup" viewBox="0 0 {width} {height}" '
@@ -281,7 +110,8 @@ def burnup(
     points = sorted(points, key=lambda p: p.date)
     d0, d1 = points[0].date, points[-1].date
     span = max((d1 - d0).days, 1)
-    top = max(max(p.total for p in points), max(p.planned for p in points), max(p.done for p in points), 1)
+    keys = ("total", "planned", "done") if show_total else ("planned", "done")
+    top = max(max(getattr(p, k) for p in points for k in keys), 1)
     cw, ch = width - pad_l - pad_r, height - pad_t - pad_b
 
     def xy(d: dt.date, v: float) -> tuple[float, float]:
@@ -292,10 +122,11 @@ def burnup(
         gy = pad_t + ch - frac * ch
         out.append(f'<line class="grid" x1="{pad_l}" y1="{_n(gy)}" x2="{width - pad_r}" y2="{_n(gy)}"/>'
                    f'<text class="axis" x="{pad_l - 4}" y="{_n(gy + 4)}" text-anchor="end">{round(top * frac)}</text>')
-    out.append(f'<text class="axis" x="{pad_l}" y="{height - pad_b + 14}">{d0.isoformat()}</text>')
+    out.append(f'<text class="axis" x="{pad_l}" y="{height - pad_b + 14}">{_e(date_label(d0))}</text>')
     out.append(f'<text class="axis" x="{width - pad_r}" y="{height - pad_b + 14}" text-anchor="end">'
-               f"{d1.isoformat()}</text>")
-    for key, css in (("total", "total"), ("planned", "planned"), ("done", "done")):
+               f"{_e(date_label(d1))}</text>")
+    for key in keys:
+        css = key
         pts = [xy(p.date, getattr(p, key)) for p in points]
         out.append(f'<path class="series {css}" d="{_path(pts)}"/>')
         if len(pts) == 1:
@@ -303,7 +134,7 @@ def burnup(
     # legend: line styles differ (solid, dashed, dotted), not just colour
     lx = pad_l
     ly = height - 12
-    for key in ("done", "planned", "total"):
+    for key in reversed(keys):
         out.append(f'<line class="series {key}" x1="{lx}" y1="{ly - 4}" x2="{lx + 22}" y2="{ly - 4}"/>'
                    f'<text class="legend" x="{lx + 26}" y="{ly}">{_e(legend.get(key, key))}</text>')
         lx += 30 + 8 * len(str(legend.get(key, key))) + 12

@@ -8,5 +8,9 @@ urlpatterns = [
     path("", include("mergeplan.web")),
 ]
 
-# a 404 under /api/ answers JSON, as the API's own 404s do (schemathesis: documented content type)
-handler404 = "mergeplan.api_support.not_found"
+# The error pages (mergeplan/errors.py): the site's look for the pages; JSON under /api/, as the API's own
+# errors are (a 404 there is mergeplan.api_support.not_found's: schemathesis checks the documented type).
+handler400 = "mergeplan.errors.bad_request"
+handler403 = "mergeplan.errors.permission_denied"
+handler404 = "mergeplan.errors.page_not_found"
+handler500 = "mergeplan.errors.server_error"

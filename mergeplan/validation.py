@@ -30,7 +30,7 @@ def planning_date_ok(value: dt.date | None) -> bool:
 
 
 def _range_params() -> dict[str, str]:
-    return {"min": date_format(PLANNING_DATE_MIN, "j. F Y"), "max": date_format(PLANNING_DATE_MAX, "j. F Y")}
+    return {"min": date_format(PLANNING_DATE_MIN), "max": date_format(PLANNING_DATE_MAX)}
 
 
 def planning_date_message() -> str:

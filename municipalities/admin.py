@@ -13,6 +13,7 @@ from django.core.exceptions import FieldDoesNotExist, PermissionDenied
 from django.db.models import Count, Model, QuerySet
 from django.http import HttpRequest, HttpResponseRedirect
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
 from mergeplan.exceptions import ApplicationError
 from runbook.events import diff, event_record, snapshot
@@ -417,7 +418,8 @@ class _TokenAdmin(ScopedAdmin):
                 done += 1
             except ApplicationError as exc:
                 self.message_user(request, exc.message, level=messages.ERROR)
-        self.message_user(request, _("%(n)d tokens revoked.") % {"n": done}, level=messages.SUCCESS)
+        self.message_user(request, ngettext("%(n)d token revoked.", "%(n)d tokens revoked.", done) % {"n": done},
+                          level=messages.SUCCESS)
 
 
 @admin.register(ApiToken)

@@ -9,6 +9,7 @@ from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from mergeplan.validation import planning_date_validator
 
@@ -47,7 +48,7 @@ class Municipality(models.Model):
 
 
 class DispensationStatus(models.TextChoices):
-    NONE = "none", _("None")
+    NONE = "none", pgettext_lazy("dispensation status", "None")
     APPLIED = "applied", _("Applied for")
     GRANTED = "granted", _("Granted")
     REFUSED = "refused", _("Refused")

@@ -4,6 +4,7 @@ from __future__ import annotations
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from mergeplan.i18n import BilingualNameMixin
 from mergeplan.validation import planning_date_validator
@@ -135,7 +136,7 @@ class System(models.Model):
 
 
 class Hosting(models.TextChoices):
-    SHARED = "shared", _("Shared")
+    SHARED = "shared", pgettext_lazy("hosting", "Shared")
     DECENTRAL = "decentral", _("Decentral")
     VENDOR = "vendor", _("Vendor-hosted")
 
@@ -171,10 +172,10 @@ class Interface(models.Model):
     """One system instance feeds another (e.g. payroll → finance)."""
 
     source = models.ForeignKey(
-        SystemInstance, on_delete=models.CASCADE, related_name="outgoing", verbose_name=_("source")
+        SystemInstance, on_delete=models.CASCADE, related_name="outgoing", verbose_name=pgettext_lazy("interface", "source")
     )
     target = models.ForeignKey(
-        SystemInstance, on_delete=models.CASCADE, related_name="incoming", verbose_name=_("target")
+        SystemInstance, on_delete=models.CASCADE, related_name="incoming", verbose_name=pgettext_lazy("interface", "target")
     )
     description = models.CharField(_("description"), max_length=200, blank=True)
 

@@ -230,7 +230,7 @@ def domain_binding_check(*, binding: str, binding_latest, legal_date=None) -> No
         if binding_latest <= legal:
             raise ApplicationError(
                 _("The latest go-live must be after the legal date (%(date)s).")
-                % {"date": date_format(legal, "j. F Y")},
+                % {"date": date_format(legal)},
                 field="binding_latest",
             )
 

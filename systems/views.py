@@ -1,4 +1,5 @@
-"""Pages about systems: the municipalities × domains matrix of a merger and the vendor load chart."""
+"""Pages about systems: the municipalities × domains matrix of a merger (the vendor load chart, which reads
+the scheduled steps, is in ``runbook.vendor_views``)."""
 from __future__ import annotations
 
 from collections import defaultdict
@@ -7,14 +8,10 @@ from django.contrib.auth.decorators import login_required
 from django.db.models import Count, Q
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
-from django.utils.safestring import mark_safe
-from django.utils.translation import gettext as _
 
-from mergeplan.svg import vendor_load as vendor_load_svg
-from municipalities.permissions import accesses_for
 from municipalities.views import merger_or_404
 
-from .models import Conversion, Domain, Harmonisation, SystemInstance, Vendor
+from .models import Conversion, Domain, Harmonisation, SystemInstance
 
 
 @login_required
@@ -61,70 +58,13 @@ def systems_matrix(request: HttpRequest, merger_id: int) -> HttpResponse:
             "progress": progress.get(conv.pk) if conv else None,
             "survives": survives,
         })
+    # one row per area, one column per municipality: areas outnumber municipalities, so the table fits a
+    # laptop's width without scrolling sideways (and stacks into one card per area on a narrow screen)
     rows = [
-        {"municipality": m, "cells": [{"domain": d, "items": cells.get((m.pk, d.pk), [])} for d in ordered_domains]}
-        for m in members
+        {"domain": d, "harmonisation": harmonisations.get(d.pk),
+         "cells": [{"municipality": m, "items": cells.get((m.pk, d.pk), [])} for m in members]}
+        for d in ordered_domains
     ]
-    targets = [{"domain": d, "harmonisation": harmonisations.get(d.pk)} for d in ordered_domains]
     return render(request, "systems/matrix.html", {
-        "merger": merger, "access": access, "rows": rows, "domains": ordered_domains, "targets": targets,
-    })
-
-
-def _merge_load(loads: list[dict], vendor: str) -> dict[str, int]:
-    out: dict[str, int] = defaultdict(int)
-    for load in loads:
-        for week, n in ((load or {}).get(vendor) or {}).items():
-            out[week] += int(n)
-    return dict(out)
-
-
-@login_required
-def vendor_load(request: HttpRequest) -> HttpResponse:
-    """Cutovers per week for a vendor across the user's mergers against its capacity: big bang beside
-    rolling (three queries whatever the number of mergers)."""
-    from runbook.models import Runbook
-
-    accesses = accesses_for(request.user)
-    vendors = list(Vendor.objects.order_by("name"))
-    code = request.GET.get("vendor") or ""
-    vendor = next((v for v in vendors if v.code == code), None)
-    if vendor is None:
-        vendor = next((v for v in vendors if v.code == "kmd"), vendors[0] if vendors else None)
-    summaries = list(
-        Runbook.objects.filter(merger_id__in=list(accesses)).values_list("merger__name", "schedule_summary")
-    )
-    scenario_names = {"big_bang": _("Big bang"), "rolling": _("Rolling")}
-    series: dict[str, dict[str, int]] = {}
-    national: dict[str, dict[str, int]] = {}  # the legal-date batch: not counted against the capacity
-    peaks = {}
-    if vendor is not None:
-        for key, label in scenario_names.items():
-            scenarios = [((s or {}).get("scenarios") or {}).get(key, {}) for _, s in summaries]
-            series[label] = _merge_load([sc.get("vendor_load") for sc in scenarios], vendor.code)
-            national[label] = _merge_load([sc.get("national_run") for sc in scenarios], vendor.code)
-            peaks[key] = max((n - national[label].get(w, 0) for w, n in series[label].items()), default=0)
-    weeks = sorted({w for s in series.values() for w in s})
-    capacity = vendor.weekly_cutover_capacity if vendor else None
-    table = [
-        {"week": w, "values": [
-            {"n": series[label].get(w, 0), "national": national[label].get(w, 0),
-             "over": capacity is not None and series[label].get(w, 0) - national[label].get(w, 0) > capacity}
-            for label in series
-        ]}
-        for w in weeks
-    ]
-    svg = vendor_load_svg(
-        weeks, series, capacity=capacity,
-        title=_("Cutovers per week for %(vendor)s") % {"vendor": vendor.name if vendor else "—"},
-        desc=_("Go-lives per ISO week across %(n)d mergers, big bang beside rolling, against the weekly capacity.")
-        % {"n": len(summaries)},
-        capacity_label=_("Capacity"), over_label=_("over capacity"), uncounted=national,
-    )
-    return render(request, "systems/vendor_load.html", {
-        "vendors": vendors, "vendor": vendor, "svg": mark_safe(svg),  # noqa: S308 - escaped in mergeplan.svg
-        "table": table, "series_names": list(series), "capacity": capacity, "merger_count": len(summaries),
-        "capacity_inferred": vendor is not None and vendor.capacity_inferred,
-        "peaks": [{"label": scenario_names[k], "peak": v, "over": capacity is not None and v > capacity}
-                  for k, v in peaks.items()],
+        "merger": merger, "access": access, "rows": rows, "domains": ordered_domains, "members": members,
     })

@@ -13,7 +13,7 @@ def test_danish_by_default_and_english_after_one_post(world):
     # given the default language
     before = client.get(url).content.decode()
     assert '<html lang="da">' in before
-    assert "marts 2006" in before  # the planning date in the footer, in Danish
+    assert "15. mar. 2006" in before  # the planning date in the footer, in the pages' Danish date format
     assert 'name="language" value="en"' in before  # the switch is on the page
     # when the user presses "English"
     response = client.post(reverse("set_language"), {"language": "en", "next": url})
@@ -21,7 +21,7 @@ def test_danish_by_default_and_english_after_one_post(world):
     # then the page is in English, and offers Danish back
     after = client.get(url).content.decode()
     assert '<html lang="en">' in after
-    assert "March 2006" in after
+    assert "15 Mar 2006" in after
     assert 'name="language" value="da"' in after
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import html
+import re
 
 import pytest
 from django.urls import reverse
@@ -79,7 +80,7 @@ def test_step_detail_shows_target_and_binding(world):
     Step.objects.filter(pk=step.pk).update(target_date=dt.date(2007, 2, 1))
     body = world.client("viewer").get(
         reverse("step-detail", kwargs={"merger_id": world.merger.pk, "step_id": step.pk})).content.decode()
-    assert "1. februar 2007" in body and "30. marts 2007" in body
+    assert "1. feb. 2007" in body and "30. mar. 2007" in body  # the pages' one date format
 
 
 def test_matrix_shows_binding_inferred(world):
@@ -87,8 +88,8 @@ def test_matrix_shows_binding_inferred(world):
     Domain.objects.filter(code="area1").update(binding=LegalBinding.FREE, binding_inferred=False)
     body = world.client("viewer").get(_url("merger-systems", world)).content.decode()
     assert "binding-legal_date" in body and "binding-free" in body
-    head = body.split("<tbody>")[0]
-    assert head.count("(antaget)") == 1
+    areas = re.findall(r'<th scope="row" class="area">(.*?)</th>', body, re.S)  # one row per area
+    assert len(areas) == 2 and sum("(antaget)" in a for a in areas) == 1
 
 
 def test_timeline_draws_calendar_rules_and_freeze_windows(world):
@@ -137,7 +138,7 @@ def test_messages_read_as_danish_sentences():
             "Planlæggerens mål", "Tidligst muligt efter forberedelsen", "Dispensationsdato"]
         message = plan_check_message({"kind": "binding_broken", "step_keys": ["29-løn"], "date": "2007-01-03",
                                       "label": "legal_date"})
-        assert "29-løn" in message and "3. januar 2007" in message and "bundet til sammenlægningsdatoen" in message
+        assert "29-løn" in message and "3. jan. 2007" in message and "bundet til sammenlægningsdatoen" in message
     with translation.override("en"):
         assert placement_messages(["freeze:Fællesferie"]) == ["Moved by the freeze period »Fællesferie«"]
         assert plan_check_message({"kind": "unknown_kind", "label": "x"}) == "x"
