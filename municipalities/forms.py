@@ -1,10 +1,13 @@
 """Forms of the merger and settings pages."""
 from __future__ import annotations
 
+import datetime as dt
+
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from mergeplan.exceptions import ApplicationError
+from mergeplan.formats import day
 from mergeplan.validation import PLANNING_DATE_MAX, PLANNING_DATE_MIN, planning_date_validator
 
 from .models import DispensationStatus
@@ -42,6 +45,19 @@ class DispensationForm(forms.Form):
         help_text=_("E.g. the ministry's letter and journal number."),
     )
     version = forms.IntegerField(widget=forms.HiddenInput)
+
+    def __init__(self, *args, window: tuple[dt.date, dt.date] | None = None, **kwargs):
+        """``window``: the merger's dispensation window (first, last day), offered by the date picker and
+        named in the help text; the service enforces it."""
+        super().__init__(*args, **kwargs)
+        if window is not None:
+            first, last = window
+            field = self.fields["dispensation_date"]
+            field.widget.attrs.update({"min": first.isoformat(), "max": last.isoformat()})
+            field.help_text = _(
+                "Earliest allowed cutover: requested while applied for, granted when granted. From %(first)s "
+                "to %(last)s."
+            ) % {"first": day(first), "last": day(last)}
 
     def add_application_error(self, exc: ApplicationError) -> None:
         self.add_error(exc.field if exc.field in self.fields else None, exc.message)

@@ -7,11 +7,13 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from mergeplan.exceptions import ApplicationError, ConflictError, PermissionDeniedError
+from mergeplan.formats import day
 from mergeplan.validation import planning_date_message, planning_date_ok
 from runbook.events import diff, event_record, snapshot
 
 from .models import DispensationStatus, Merger
 from .permissions import Action, merger_access
+from .selectors import dispensation_window
 
 
 @transaction.atomic
@@ -25,8 +27,10 @@ def merger_dispensation_set(
     expected_version: int | None = None,
     check_permission: bool = True,
 ) -> Merger:
-    """Record the Interior Ministry's dispensation state. Granted needs the date it grants; the schedule
-    is replanned after commit (the dispensation gate moves)."""
+    """Record the Interior Ministry's dispensation state. Granted needs the date it grants; a date lies in
+    the merger's dispensation window (planning start – the day before the legal date, see
+    ``municipalities.selectors.dispensation_window``). The schedule is replanned after commit (the
+    dispensation gate moves)."""
     merger = Merger.objects.select_for_update().get(pk=merger.pk)
     if check_permission and not merger_access(actor, merger).allows(Action.EDIT_MERGER):
         raise PermissionDeniedError(_("Only the IT chief may change the dispensation."))
@@ -38,8 +42,13 @@ def merger_dispensation_set(
         raise ApplicationError(_("A granted dispensation needs its date."), field="dispensation_date")
     if not planning_date_ok(date):
         raise ApplicationError(planning_date_message(), field="dispensation_date")
-    if date is not None and date >= merger.legal_date:
-        raise ApplicationError(_("The dispensation date must be before the legal date."), field="dispensation_date")
+    first, last = dispensation_window(merger)
+    if date is not None and not first <= date <= last:
+        raise ApplicationError(
+            _("The dispensation date must lie from the planning start, %(first)s, to the day before the legal "
+              "date, %(last)s.") % {"first": day(first), "last": day(last)},
+            field="dispensation_date", code="date_out_of_window",
+        )
     fields = ["dispensation_status", "dispensation_date", "dispensation_reference"]
     before = snapshot(merger, fields)
     merger.dispensation_status = status

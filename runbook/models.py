@@ -394,6 +394,10 @@ class CheckpointSignoff(models.Model):
     role = models.CharField(_("role"), max_length=20, choices=Role.choices)
     decision = models.CharField(_("decision"), max_length=6, choices=SignoffDecision.choices)
     comment = models.TextField(_("comment"), blank=True)
+    override_reason = models.TextField(
+        _("override reason"), blank=True,
+        help_text=_("Why the decision was given before the checkpoint's predecessors were done."),
+    )
     signed_at = models.DateTimeField(_("signed"), default=timezone.now)
 
     class Meta:

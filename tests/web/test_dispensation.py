@@ -103,8 +103,8 @@ def test_dispensation_page_queries_are_fixed(size, db, django_assert_num_queries
 
     world = build_world(municipalities=size[0], domains=size[1])
     chief = world.client("chief")
-    # session, user, membership (access), merger
-    with django_assert_num_queries(4):
+    # session, user, membership (access), merger, standing no-gos (the merger header)
+    with django_assert_num_queries(5):
         assert chief.get(url(world)).status_code == 200
 
 
@@ -124,3 +124,83 @@ def test_a_date_outside_the_planning_range_is_a_field_error_and_nothing_changes(
     assert Merger.objects.filter(pk=world.merger.pk).values_list(
         "version", "dispensation_status", "dispensation_date").get() == before
     assert Event.objects.count() == events
+
+
+# --- the dispensation window: from the planning start to the day before the legal date -----------------
+
+
+@pytest.mark.parametrize(("day", "accepted"), [
+    ("2004-12-31", False), ("2005-01-01", True), ("2006-12-31", True), ("2007-01-01", False),
+])
+def test_the_date_must_lie_in_the_window_from_the_planning_start_to_the_legal_date(world, day, accepted):
+    chief = world.client("chief")
+    before = Merger.objects.filter(pk=world.merger.pk).values_list("version", "dispensation_date").get()
+    response = chief.post(url(world), {
+        "dispensation_status": "granted", "dispensation_date": day, "version": world.merger.version,
+    })
+    if accepted:
+        assert response.status_code == 302
+        assert str(Merger.objects.get(pk=world.merger.pk).dispensation_date) == day
+        return
+    assert response.status_code == 422
+    error = response.context["form"].errors["dispensation_date"][0]
+    # the message names the allowed window in words
+    assert "1. jan. 2005" in error and "31. dec. 2006" in error, error
+    assert Merger.objects.filter(pk=world.merger.pk).values_list("version", "dispensation_date").get() == before
+
+
+def test_the_form_offers_the_window_in_the_date_picker(world):
+    html = world.client("chief").get(url(world)).content.decode()
+    assert 'min="2005-01-01"' in html and 'max="2006-12-31"' in html
+
+
+def test_the_service_holds_the_one_rule(world):
+    from mergeplan.exceptions import ApplicationError
+    from municipalities.services import merger_dispensation_set
+
+    with pytest.raises(ApplicationError) as exc:
+        merger_dispensation_set(merger=world.merger, actor=world.users["chief"], status="granted",
+                                date=dt.date(2004, 6, 1))
+    assert exc.value.field == "dispensation_date"
+
+
+def test_the_api_patch_obeys_the_same_window(world):
+    from rest_framework.test import APIClient
+
+    client = APIClient()
+    client.force_authenticate(world.users["chief"])
+    detail = f"/api/v1/mergers/{world.merger.pk}/"
+    events = Event.objects.count()
+    for day in ("1899-01-01", "2004-12-31", "2007-01-01"):
+        etag = client.get(detail)["ETag"]
+        response = client.patch(detail, {"dispensation_status": "granted", "dispensation_date": day},
+                                format="json", HTTP_IF_MATCH=etag)
+        assert response.status_code == 400, (day, response.content)
+        assert "dispensation_date" in response.json(), response.json()
+    assert Merger.objects.get(pk=world.merger.pk).dispensation_status == DispensationStatus.APPLIED
+    assert Event.objects.count() == events
+    etag = client.get(detail)["ETag"]
+    response = client.patch(detail, {"dispensation_status": "granted", "dispensation_date": "2005-06-24"},
+                            format="json", HTTP_IF_MATCH=etag)
+    assert response.status_code == 200
+
+
+def test_the_dashboard_never_counts_days_from_an_absurd_stored_date(world):
+    # given a date stored before the rule (around the service)
+    Merger.objects.filter(pk=world.merger.pk).update(dispensation_status="granted",
+                                                     dispensation_date=dt.date(1899, 1, 1))
+    response = world.client("chief").get(reverse("merger-dashboard", kwargs={"merger_id": world.merger.pk}))
+    html = response.content.decode()
+    row = next(r for r in response.context["countdown"] if r["key"] == "dispensation")
+    assert row["invalid"] and row["days"] is None
+    assert "39154" not in html and "dage siden" not in html.split('id="h-dates"')[1].split("</section>")[0]
+    assert "countdown-invalid" in html
+
+
+def test_the_status_report_does_not_count_from_an_absurd_stored_date(world):
+    Merger.objects.filter(pk=world.merger.pk).update(dispensation_status="granted",
+                                                     dispensation_date=dt.date(1899, 1, 1))
+    response = world.client("chief").get(reverse("merger-report", kwargs={"merger_id": world.merger.pk}))
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "39154" not in html and ("tilladte" in html or "allowed window" in html)
