@@ -72,7 +72,6 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from mergeplan.clock import today
-from mergeplan.exceptions import ApplicationError, PermissionDeniedError
 from mergeplan.validation import PLANNING_DATE_MAX, PLANNING_DATE_MIN
 from municipalities.models import DispensationStatus, Merger
 from systems.models import VendorCapacityPeriod
@@ -80,10 +79,9 @@ from systems.models import VendorCapacityPeriod
 from . import calendar as cal_mod
 from . import plancheck
 from . import scheduling as eng
-from .events import event_record, events_bulk_record
+from .baselines import baseline_capture, baseline_slip  # noqa: F401 - moved to runbook.baselines; kept for callers
+from .events import events_bulk_record
 from .models import (
-    Baseline,
-    BaselineEntry,
     CalendarRule,
     Dependency,
     Event,
@@ -1101,88 +1099,3 @@ def recompute_all() -> ApplyResult:
     return schedule_apply_all()
 
 
-# --- baselines ----------------------------------------------------------------------------------------
-
-
-@transaction.atomic
-def baseline_capture(*, runbook: Runbook, name: str, actor=None, check_permission: bool = True) -> Baseline:
-    """Freeze the runbook's planned dates under ``name`` (unique per runbook) and record it."""
-    from municipalities.permissions import Action, merger_access
-
-    name = (name or "").strip()
-    if not name:
-        raise ApplicationError(_("Give the baseline a name."), field="name")
-    if len(name) > 100:
-        raise ApplicationError(_("The name is too long (at most 100 characters)."), field="name")
-    if check_permission and actor is not None and not merger_access(actor, runbook.merger_id).allows(
-        Action.EDIT_PLAN
-    ):
-        raise PermissionDeniedError(_("Only the IT chief may capture a baseline."))
-    if Baseline.objects.filter(runbook=runbook, name=name).exists():
-        raise ApplicationError(_("A baseline with this name exists already."), field="name")
-    baseline = Baseline.objects.create(
-        runbook=runbook, name=name, captured_by=actor if getattr(actor, "is_authenticated", False) else None
-    )
-    entries = [
-        BaselineEntry(baseline=baseline, step_id=pk, planned_start=s, planned_finish=f)
-        for pk, s, f in Step.objects.filter(runbook=runbook).values_list("pk", "planned_start", "planned_finish")
-    ]
-    BaselineEntry.objects.bulk_create(entries, batch_size=1000)
-    event_record(
-        actor=actor,
-        verb="baseline_captured",
-        obj=baseline,
-        merger_id=runbook.merger_id,
-        message=_("Baseline “%(name)s” with %(n)d steps") % {"name": name, "n": len(entries)},
-    )
-    return baseline
-
-
-def baseline_slip(runbook: Runbook, baseline: Baseline | None = None) -> list[dict]:
-    """Per step: baseline against planned dates and the slip in working days (positive = later).
-
-    Uses the latest baseline when none is given; an empty list when the runbook has none. Two queries.
-    """
-    if baseline is None:
-        baseline = Baseline.objects.filter(runbook=runbook).order_by("-captured_at", "-pk").first()
-        if baseline is None:
-            return []
-    rows = list(
-        BaselineEntry.objects.filter(baseline=baseline)
-        .order_by("step__sequence", "step_id")
-        .values(
-            "step_id",
-            "step__key",
-            "step__name",
-            "step__name_en",
-            "step__kind",
-            "step__status",
-            "planned_start",
-            "planned_finish",
-            "step__planned_start",
-            "step__planned_finish",
-        )
-    )
-    dates = [d for r in rows for d in (r["planned_finish"], r["step__planned_finish"])]
-    calendar = cal_mod.WorkCalendar.danish(calendar_years(dates))
-
-    def slip(a: dt.date | None, b: dt.date | None) -> int | None:
-        return None if a is None or b is None else calendar.working_days_between(a, b)
-
-    lang = (translation.get_language() or "da")[:2]
-    return [
-        {
-            "step_id": r["step_id"],
-            "key": r["step__key"],
-            "name": r["step__name_en"] if lang == "en" and r["step__name_en"] else r["step__name"],
-            "kind": r["step__kind"],
-            "status": r["step__status"],
-            "baseline_start": r["planned_start"],
-            "baseline_finish": r["planned_finish"],
-            "planned_start": r["step__planned_start"],
-            "planned_finish": r["step__planned_finish"],
-            "start_slip_days": slip(r["planned_start"], r["step__planned_start"]),
-            "slip_days": slip(r["planned_finish"], r["step__planned_finish"]),
-        }
-        for r in rows
-    ]
