@@ -5,7 +5,8 @@ import datetime as dt
 import re
 import xml.etree.ElementTree as ET
 
-from mergeplan.svg import BurnPoint, DateLine, GanttLabels, GanttRow, Shade, burnup, gantt, vendor_load
+from mergeplan.gantt import DateLine, GanttLabels, GanttRow, Shade, gantt
+from mergeplan.svg import BurnPoint, burnup, vendor_load
 
 D = dt.date
 
@@ -20,36 +21,37 @@ def _rows(n: int) -> list[GanttRow]:
 
 
 def test_gantt_is_well_formed_and_escapes_labels():
-    svg = gantt(_rows(20), start=D(2005, 12, 1), end=D(2007, 1, 31),
-                lines=[DateLine(D(2006, 3, 15), "Today", "today"), DateLine(D(2007, 1, 1), "Legal <date>", "legal")],
-                shades=[Shade(D(2006, 12, 22), D(2007, 1, 1), "KMD closed")], labels=GanttLabels(title="T"))
-    root = ET.fromstring(svg)  # well-formed XML: every label escaped
-    assert root.tag.endswith("svg")
-    assert "&lt;3&gt;" in svg and "Legal &lt;date&gt;" in svg
-    assert svg.count('class="freeze"') == 1
-    assert "marker today" in svg and "marker legal" in svg
+    chart = gantt(_rows(20), start=D(2005, 12, 1), end=D(2007, 1, 31),
+                  lines=[DateLine(D(2006, 3, 15), "Today", "today"), DateLine(D(2007, 1, 1), "Legal <date>", "legal")],
+                  shades=[Shade(D(2006, 12, 22), D(2007, 1, 1), "KMD closed")], labels=GanttLabels(title="T"))
+    for part in (chart.head, chart.names, chart.body):  # well-formed XML: every label escaped
+        assert ET.fromstring(part).tag.endswith("svg")
+    assert "&lt;3&gt;" in chart.names and "&lt;3&gt;" in chart.body and "Legal &lt;date&gt;" in chart.head
+    assert chart.body.count('class="freeze"') == 1
+    assert "marker today" in chart.body and "marker legal" in chart.body
 
 
-def test_gantt_marks_critical_rows_with_text_and_pattern_not_colour_only():
-    svg = gantt(_rows(14), start=D(2006, 1, 1), end=D(2006, 12, 31), labels=GanttLabels(critical="kritisk"))
+def test_gantt_marks_critical_rows_with_a_flag_and_a_pattern_not_colour_only():
+    chart = gantt(_rows(14), start=D(2006, 1, 1), end=D(2006, 12, 31), labels=GanttLabels(critical="kritisk"))
     critical_rows = [r for r in _rows(14) if r.critical]
-    assert svg.count("⚑ kritisk") == len(critical_rows)
-    assert svg.count('fill="url(#hatch-critical)"') == len(critical_rows)
+    assert chart.names.count("⚑ ") == len(critical_rows)
+    assert chart.body.count('fill="url(#hatch-critical)"') == len(critical_rows)
 
 
 def test_gantt_draws_baseline_ghosts_and_diamonds():
-    svg = gantt(_rows(20), start=D(2006, 1, 1), end=D(2006, 12, 31))
-    assert svg.count('class="baseline"') == 20
-    assert svg.count("diamond") == 2  # ids 0 and 10 are milestones
+    chart = gantt(_rows(20), start=D(2006, 1, 1), end=D(2006, 12, 31))
+    assert chart.body.count('class="baseline"') == 20
+    assert chart.body.count('href="#shape-diamond"') == 2  # ids 0 and 10 are milestones
 
 
 def test_gantt_handles_a_few_hundred_steps_and_undated_ones():
     rows = _rows(400) + [GanttRow(id=999, label="undated", group="Phase 9", start=None, finish=None)]
-    svg = gantt(rows, start=D(2006, 1, 1), end=D(2007, 3, 1))
-    ET.fromstring(svg)
-    assert svg.count('<g class="row"') == 401
-    height = int(re.search(r'height="(\d+)"', svg).group(1))
-    assert height < 401 * 18 + 9 * 22 + 200
+    chart = gantt(rows, start=D(2006, 1, 1), end=D(2007, 3, 1), labels=GanttLabels(not_scheduled="ikke planlagt"))
+    ET.fromstring(chart.body)
+    assert chart.body.count('<g class="row"') == 401
+    assert chart.body.count("ikke planlagt") == 1
+    height = int(re.search(r'height="(\d+)"', chart.body).group(1))
+    assert height == chart.body_height < 401 * 28 + 9 * 30 + 1
 
 
 def test_burnup_lines_and_empty_state():
