@@ -19,6 +19,7 @@ from django.contrib.auth.hashers import make_password
 from django.contrib.contenttypes.models import ContentType
 from django.utils import timezone
 
+from mergeplan.demo_second import second_merger_seed
 from municipalities.models import DispensationStatus, Membership, Merger, Municipality, Role
 from runbook.drejebog import template_install
 from runbook.models import (
@@ -704,6 +705,7 @@ def seed_demo(stdout: TextIO | None = None) -> dict[str, int]:
     calendar_rules_seed(domains)
     template_install()
     runbook_seed(merger, users, stdout=stdout)
+    second_merger_seed(stdout=stdout)
     counts = seed_counts()
     _say(stdout, "Demo data: " + ", ".join(f"{k}={v}" for k, v in counts.items()))
     return counts
@@ -712,3 +714,4 @@ def seed_demo(stdout: TextIO | None = None) -> dict[str, int]:
 def demo_merger() -> Merger | None:
     """The demo's merger (Tønder Kommune, 550), if seeded."""
     return Merger.objects.filter(code="550").first()
+

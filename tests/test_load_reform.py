@@ -143,9 +143,9 @@ def test_generated_rows_are_inferred(loaded):
     assert set(generated.values_list("system__vendor__code", flat=True)) == {"kmd", "egen-drift"}
     # the runbook from the drejebog, with KMD cutovers
     assert Step.objects.filter(runbook__merger=haderslev, kind=StepKind.CUTOVER, assignee_vendor__code="kmd").exists()
-    # the KMD advisor serves both mergers
+    # the KMD advisor serves both mergers (and the demo's second, Aabenraa)
     assert set(Membership.objects.filter(user__username="kmd-raadgiver", role=Role.VENDOR_ADVISOR)
-               .values_list("merger__code", flat=True)) == {"510", "550"}
+               .values_list("merger__code", flat=True)) == {"510", "550", "580"}
 
 
 def test_generated_runbooks_start_with_the_demos_progress(loaded):

@@ -116,10 +116,10 @@ def test_template_follows_the_drejebog_rules():
 
 def test_seed_counts(seeded):
     counts = seeded
-    assert counts["municipalities"] == 6
-    assert counts["mergers"] == 1
+    assert counts["municipalities"] == 6 + 5  # Tønder's six and Aabenraa's five
+    assert counts["mergers"] == 2
     assert counts["users"] == len(DEMO_USERS) == 10
-    assert 150 < counts["steps"] <= 250
+    assert 150 < Step.objects.filter(runbook__merger__code="550").count() <= 250
     assert counts["conversions"] > 0 and counts["dependencies"] > counts["steps"]
     assert counts["calendar_rules"] == 7 and counts["vendor_capacity_periods"] == 1
 
@@ -135,10 +135,10 @@ def test_seed_facts(seeded):
     assert (loegumkloster.code, loegumkloster.code_inferred, loegumkloster.population) == ("521", False, 6846)
     # every code is verified now, and Nørre-Rangstrup is spelt officially
     assert not Municipality.objects.filter(code_inferred=True).exists()
-    assert sorted(Municipality.objects.values_list("code", flat=True)) == ["505", "517", "521", "525", "531", "541"]
+    assert sorted(merger.members.values_list("code", flat=True)) == ["505", "517", "521", "525", "531", "541"]
     assert Municipality.objects.get(code="525").name == "Nørre-Rangstrup"
     assert Municipality.objects.get(name="Bredebro").population_inferred
-    assert sum(Municipality.objects.values_list("population", flat=True)) == 42_645
+    assert sum(merger.members.values_list("population", flat=True)) == 42_645
     kmd = Vendor.objects.get(code="kmd")
     assert kmd.weekly_cutover_capacity == 26 and kmd.capacity_inferred
     (summer,) = VendorCapacityPeriod.objects.filter(vendor=kmd)
@@ -225,7 +225,7 @@ def test_seed_users_and_memberships(seeded):
     assert bent.check_password(DEMO_PASSWORD)
     assert bent.memberships.get().role == Role.IT_CHIEF
     assert User.objects.get(username="admin").is_superuser
-    advisor = User.objects.get(username="kmd-raadgiver").memberships.get()
+    advisor = User.objects.get(username="kmd-raadgiver").memberships.get(merger__code="550")
     assert (advisor.role, advisor.vendor.code) == (Role.VENDOR_ADVISOR, "kmd")
     coordinator = User.objects.get(username="koord-noerre-rangstrup").memberships.get()
     assert (coordinator.role, coordinator.municipality.name) == (Role.COORDINATOR, "Nørre-Rangstrup")
@@ -362,3 +362,52 @@ def test_command_twice_gives_same_counts():
     call_command("seed_demo", stdout=out, skip_checks=True)
     assert all_counts() == first
     assert "municipalities" in out.getvalue() and "steps" in out.getvalue()
+
+
+# --- the second merger and the baselines ------------------------------------------------------------
+
+
+def test_seed_second_merger_from_the_reform_served_by_the_advisor(seeded):
+    from mergeplan import reform
+    from mergeplan.demo_second import SECOND_MERGER
+
+    aabenraa = Merger.objects.get(code=SECOND_MERGER)
+    # the real merger of the reform: its name, code and members as in the map
+    (real,) = [n for n in reform.reform_map().mergers if n.code == SECOND_MERGER]
+    assert aabenraa.name == real.merger_name == "Aabenraa Kommune"
+    assert sorted(aabenraa.members.values_list("code", flat=True)) == sorted(m.code for m in real.members) == [
+        "503", "519", "529", "539", "545"
+    ]
+    assert not set(aabenraa.members.values_list("pk", flat=True)) & set(
+        Merger.objects.get(code="550").members.values_list("pk", flat=True))
+    # generated as load_reform generates, and marked inferred
+    harmonisations = Harmonisation.objects.filter(merger=aabenraa)
+    assert harmonisations.exists() and not harmonisations.filter(is_inferred=False).exists()
+    steps = Step.objects.filter(runbook__merger=aabenraa)
+    assert steps.filter(kind=StepKind.CUTOVER, assignee_vendor__code="kmd").exists()
+    assert steps.filter(status=StepStatus.DONE).exists()  # the assumed progress of 15 March 2006
+    # the KMD advisor serves both; the other demo users only Tønder
+    User = get_user_model()  # noqa: N806
+    advisor = User.objects.get(username="kmd-raadgiver")
+    assert set(advisor.memberships.values_list("merger__code", "role", "vendor__code")) == {
+        ("550", Role.VENDOR_ADVISOR, "kmd"), (SECOND_MERGER, Role.VENDOR_ADVISOR, "kmd")
+    }
+    assert not User.objects.get(username="bent").memberships.filter(merger=aabenraa).exists()
+
+
+def test_command_captures_the_starting_baseline_once():
+    from mergeplan.demo_second import BASELINE_NAME
+    from runbook.models import Baseline, BaselineEntry
+
+    call_command("seed_demo", stdout=io.StringIO(), skip_checks=True)
+    baselines = Baseline.objects.filter(name=BASELINE_NAME)
+    assert sorted(baselines.values_list("runbook__merger__code", flat=True)) == ["550", "580"]
+    for b in baselines:
+        steps = Step.objects.filter(runbook=b.runbook)
+        assert BaselineEntry.objects.filter(baseline=b).count() == steps.count()
+        # the plan as scheduled: the entries carry the planned dates
+        assert BaselineEntry.objects.filter(baseline=b, planned_start__isnull=False).count() == steps.filter(
+            planned_start__isnull=False).count() > 0
+        assert b.captured_at.date() == dt.date(2006, 3, 15)
+    call_command("seed_demo", stdout=io.StringIO(), skip_checks=True)
+    assert Baseline.objects.filter(name=BASELINE_NAME).count() == 2

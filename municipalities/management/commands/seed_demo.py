@@ -7,16 +7,20 @@ from django.core.management.base import BaseCommand
 from django.db import transaction
 
 from mergeplan.demo import demo_merger, seed_counts, seed_demo
+from mergeplan.demo_second import baselines_seed
 from mergeplan.exceptions import ApplicationError
 
 
 class Command(BaseCommand):
-    help = "Load the demo data (six municipalities → Tønder Kommune, 2006). Safe to run twice."
+    help = ("Load the demo data (six municipalities → Tønder Kommune, and Aabenraa Kommune from the reform; 2006). "
+            "Safe to run twice.")
 
     def handle(self, *args, **options) -> None:
         with transaction.atomic():
             seed_demo(stdout=None)
         self._schedule()
+        with transaction.atomic():  # the plan as scheduled at the demo's start, once
+            baselines_seed(stdout=self.stdout)
         counts = seed_counts()
         width = max(len(k) for k in counts)
         for label, count in counts.items():
