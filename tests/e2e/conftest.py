@@ -7,6 +7,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.e2e.axe import axe_run, describe, serious_violations
+
 # Playwright's sync API runs an event loop in the test thread; the test still touches the database.
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
@@ -74,3 +76,18 @@ def login(live_server):
         page.wait_for_url(live_server.url + "/")
 
     return _login
+
+
+@pytest.fixture
+def axe_check():
+    """``axe_check(page)``: run the vendored axe-core on the page; fail with the serious and critical
+    violations (rule, help, elements) if there are any. Returns axe's results."""
+
+    def _check(page, *, context: str | None = None) -> dict:
+        results = axe_run(page, context=context)
+        found = serious_violations(results)
+        if found:
+            pytest.fail(describe(found, url=page.url), pytrace=False)
+        return results
+
+    return _check
