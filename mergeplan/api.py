@@ -8,6 +8,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, Spec
 from rest_framework.routers import DefaultRouter
 
 from municipalities.api.views import MergerViewSet, MunicipalityViewSet
+from runbook.api.baselines import BaselineViewSet
 from runbook.api.views import (
     CalendarRuleViewSet,
     CheckpointViewSet,
@@ -63,6 +64,7 @@ router.register("milestones", MilestoneViewSet, basename="milestone")
 router.register("checkpoints", CheckpointViewSet, basename="checkpoint")
 router.register("dependencies", DependencyViewSet, basename="dependency")
 router.register("waves", WaveViewSet, basename="wave")
+router.register("baselines", BaselineViewSet, basename="baseline")
 router.register("comments", CommentViewSet, basename="comment")
 router.register("events", EventViewSet, basename="event")
 router.register("freeze-windows", FreezeWindowViewSet, basename="freezewindow")

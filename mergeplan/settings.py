@@ -79,7 +79,10 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "django.template.context_processors.i18n",
                 "mergeplan.context_processors.planning",
+                "municipalities.context_processors.merger_alerts",
             ],
+            # |day, |week and |stamp: the one date format of the pages (mergeplan/formats/)
+            "builtins": ["mergeplan.formats.filters"],
         },
     },
 ]
@@ -135,6 +138,9 @@ LOCALE_PATHS = [BASE_DIR / "locale"]
 TIME_ZONE = env.str("TIME_ZONE", default="Europe/Copenhagen")
 USE_I18N = True
 USE_TZ = True
+#: The pages' date formats, once per language (mergeplan/formats/da, en): "15. mar. 2006". ISO dates stay
+#: in exports, the API and inputs.
+FORMAT_MODULE_PATH = ["mergeplan.formats"]
 
 #: Pins the planning clock (ISO date); see mergeplan.clock.today().
 _today = env.str("MERGEPLAN_TODAY", default="")
@@ -144,6 +150,9 @@ MERGEPLAN_TODAY = dt.date.fromisoformat(_today) if _today else None
 STATIC_URL = "static/"
 STATIC_ROOT = VAR_DIR / "staticfiles"
 STATICFILES_DIRS = [BASE_DIR / "static"]
+# `make run` runs with DEBUG off (the real error pages) and lets whitenoise serve static/ as it is edited
+WHITENOISE_USE_FINDERS = env.bool("WHITENOISE_USE_FINDERS", default=False)
+WHITENOISE_AUTOREFRESH = env.bool("WHITENOISE_AUTOREFRESH", default=DEBUG)
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {
@@ -239,6 +248,7 @@ SPECTACULAR_SETTINGS = {
 
 # --- Security in production -----------------------------------------------------------------------
 SESSION_COOKIE_HTTPONLY = True
+CSRF_FAILURE_VIEW = "mergeplan.errors.csrf_failure"  # the 403 page in the site's look, saying what to do
 SECURE_CONTENT_TYPE_NOSNIFF = True
 X_FRAME_OPTIONS = "DENY"
 # Secure cookies in production (https behind the proxy); the dev run (DJANGO_DEBUG=1, http) keeps plain ones.

@@ -3,6 +3,15 @@ from django.contrib.auth import views as auth_views
 from django.urls import path
 
 from municipalities import views as merger_views
+from runbook import (
+    baseline_views,
+    export_views,
+    plan_views,
+    review_views,
+    timeline_views,
+    vendor_views,
+    work_views,
+)
 from runbook import views as runbook_views
 from systems import views as systems_views
 
@@ -14,16 +23,39 @@ urlpatterns = [
     path("m/<int:merger_id>/", merger_views.merger_dashboard, name="merger-dashboard"),
     path("m/<int:merger_id>/report/", merger_views.status_report, name="merger-report"),
     path("m/<int:merger_id>/dispensation/", merger_views.merger_dispensation, name="merger-dispensation"),
-    path("m/<int:merger_id>/timeline/", runbook_views.timeline, name="merger-timeline"),
+    path("m/<int:merger_id>/timeline/", timeline_views.timeline, name="merger-timeline"),
+    path("m/<int:merger_id>/timeline/pin/", timeline_views.timeline_pin, name="timeline-pin"),
     path("m/<int:merger_id>/runbook/", runbook_views.runbook_list, name="merger-runbook"),
     path("m/<int:merger_id>/systems/", systems_views.systems_matrix, name="merger-systems"),
+    path("m/<int:merger_id>/baselines/", baseline_views.baselines, name="merger-baselines"),
+    path("m/<int:merger_id>/baselines/compare/", baseline_views.baseline_comparison, name="merger-baseline-comparison"),
+    path("m/<int:merger_id>/baselines/compare.<str:fmt>", baseline_views.baseline_comparison_export,
+         name="merger-baseline-comparison-export"),
+    path("m/<int:merger_id>/export/runbook.<str:fmt>", export_views.runbook_export, name="merger-runbook-export"),
+    path("m/<int:merger_id>/export/milestones.<str:fmt>", export_views.milestones_export,
+         name="merger-milestones-export"),
     path("m/<int:merger_id>/steps/<int:step_id>/", runbook_views.step_detail, name="step-detail"),
     path("m/<int:merger_id>/steps/<int:step_id>/status/", runbook_views.step_transition, name="step-transition"),
     path("m/<int:merger_id>/steps/<int:step_id>/comments/", runbook_views.step_comment, name="step-comment"),
     path("m/<int:merger_id>/steps/<int:step_id>/sign/", runbook_views.checkpoint_sign, name="checkpoint-sign"),
+    # plan editing (runbook/plan_views.py)
+    path("m/<int:merger_id>/steps/new/", plan_views.step_new, name="step-new"),
+    path("m/<int:merger_id>/steps/<int:step_id>/plan/", plan_views.step_plan_edit, name="step-plan-edit"),
+    path("m/<int:merger_id>/steps/<int:step_id>/row/", plan_views.step_row, name="step-row"),
+    path("m/<int:merger_id>/steps/<int:step_id>/replan/", plan_views.replan_status, name="step-replan-status"),
+    path("m/<int:merger_id>/steps/<int:step_id>/delete/", plan_views.step_remove, name="step-delete"),
+    path("m/<int:merger_id>/steps/<int:step_id>/picker/", plan_views.step_picker, name="step-picker"),
+    path("m/<int:merger_id>/steps/<int:step_id>/dependencies/", plan_views.dependency_create,
+         name="step-dependency-add"),
+    path("m/<int:merger_id>/steps/<int:step_id>/dependencies/<int:dependency_id>/remove/",
+         plan_views.dependency_delete, name="step-dependency-remove"),
     # across mergers
     path("review/", runbook_views.review, name="review"),
-    path("vendors/load/", systems_views.vendor_load, name="vendor-load"),
+    path("review/mergers/", review_views.review_mergers, name="review-mergers"),
+    path("my/steps/", work_views.my_steps, name="my-steps"),
+    path("my/steps/bulk/", work_views.my_steps_bulk, name="my-steps-bulk"),
+    path("vendors/load/", vendor_views.vendor_load, name="vendor-load"),
+    path("vendors/load/export.<str:fmt>", export_views.vendor_load_export, name="vendor-load-export"),
     # the user's settings
     path("settings/", merger_views.settings_home, name="settings"),
     path("settings/tokens/", merger_views.settings_tokens, name="settings-tokens"),

@@ -3,16 +3,17 @@ the red/amber/green verdict, and the countdown to the legal and dispensation dat
 from __future__ import annotations
 
 import datetime as dt
+from collections import Counter
 from dataclasses import dataclass
 from functools import lru_cache
 
 from django.db.models import Case, Count, F, IntegerField, Min, Q, Sum, Value, When
+from django.utils.translation import get_language, ngettext
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
 
 from mergeplan.clock import today
 
-from .models import Merger
+from .models import Merger, Role
 
 FINISHED = ("done", "skipped")
 
@@ -30,12 +31,31 @@ def working_days_between(a: dt.date, b: dt.date) -> int:
     return _calendar(lo.year - 1, hi.year + 1).working_days_between(a, b)
 
 
+def planning_start(legal_date: dt.date) -> dt.date:
+    """The first day a merger's plan may refer to: 1 January two years before the legal date's year (the
+    2007 reform's law was passed and its drejebøger began in 2005)."""
+    return dt.date(legal_date.year - 2, 1, 1)
+
+
+def dispensation_window(merger: Merger) -> tuple[dt.date, dt.date]:
+    """The first and the last day a dispensation date may take: from the planning start to the day before
+    the legal date (the one rule; ``municipalities.services.merger_dispensation_set`` enforces it)."""
+    return planning_start(merger.legal_date), merger.legal_date - dt.timedelta(days=1)
+
+
 def countdown(merger: Merger, on: dt.date) -> list[dict]:
-    """Days and working days from ``on`` to the legal date and to the dispensation date."""
-    rows = [{"label": _("Legal date"), "date": merger.legal_date, "key": "legal"}]
+    """Days and working days from ``on`` to the legal date and to the dispensation date. A dispensation date
+    stored outside its window (before the rule) is marked ``invalid`` and never counted ("passed 39154 days
+    ago" says nothing)."""
+    rows = [{"label": _("Legal date"), "date": merger.legal_date, "key": "legal", "invalid": False}]
     if merger.dispensation_date:
-        rows.append({"label": _("Dispensation date"), "date": merger.dispensation_date, "key": "dispensation"})
+        first, last = dispensation_window(merger)
+        rows.append({"label": _("Dispensation date"), "date": merger.dispensation_date, "key": "dispensation",
+                     "invalid": not first <= merger.dispensation_date <= last, "first": first, "last": last})
     for row in rows:
+        if row["invalid"]:
+            row["days"] = row["days_ago"] = row["working_days"] = None
+            continue
         row["days"] = (row["date"] - on).days
         row["days_ago"] = -row["days"]
         row["working_days"] = working_days_between(on, row["date"])
@@ -51,19 +71,73 @@ class Verdict:
     reasons: list[str]
 
 
+@dataclass(frozen=True)
+class NoGo:
+    """A no-go decision that stands on an open checkpoint: the merger is red until a go replaces it."""
+
+    merger_id: int
+    step_id: int
+    step: str  # key and name, e.g. "26 Generalprøve"
+    who: str
+    role: str
+    reason: str
+
+    @property
+    def role_label(self) -> str:
+        return str(Role(self.role).label) if self.role in Role.values else self.role
+
+    @property
+    def message(self) -> str:
+        """The red reason in words, e.g. "No go on 26 Generalprøve from Hans-Ole (vendor advisor): »…«"."""
+        return _("No go on %(step)s from %(who)s (%(role)s): »%(reason)s«") % {
+            "step": self.step, "who": self.who, "role": self.role_label.lower(), "reason": self.reason}
+
+
+#: Statuses of a checkpoint still to be decided (a done or skipped one is closed).
+_OPEN = ("not_started", "in_progress", "blocked")
+_NO_GO = "runbook__steps__signoffs__"
+
+
+def open_no_gos(merger_ids: list[int]) -> dict[int, list[NoGo]]:
+    """The no-go decisions on open checkpoints of the mergers, by merger, oldest first (one query).
+
+    A no-go stands until the same role says go (one decision per role) or the checkpoint is closed (done
+    with an override, or skipped). Read through the merger's relations, so this module needs no runbook
+    import."""
+    rows = (
+        Merger.objects.filter(
+            pk__in=merger_ids, runbook__steps__kind="checkpoint", runbook__steps__status__in=_OPEN,
+            runbook__steps__signoffs__decision="no_go",
+        )
+        .order_by("pk", f"{_NO_GO}signed_at", f"{_NO_GO}id")
+        .values_list("pk", "runbook__steps__id", "runbook__steps__key", "runbook__steps__name",
+                     "runbook__steps__name_en", f"{_NO_GO}role", f"{_NO_GO}comment", f"{_NO_GO}user__first_name",
+                     f"{_NO_GO}user__last_name", f"{_NO_GO}user__username")
+    )
+    en = (get_language() or "da")[:2] == "en"
+    out: dict[int, list[NoGo]] = {}
+    for merger_id, step_id, key, name, name_en, role, comment, first, last, username in rows:
+        who = f"{first} {last}".strip() or username
+        label = f"{key} {(name_en or name) if en else name}"
+        out.setdefault(merger_id, []).append(NoGo(merger_id, step_id, label, who, role, comment))
+    return out
+
+
 def _named(steps: list[str], limit: int = 2) -> tuple[list[str], int]:
     return steps[:limit], max(len(steps) - limit, 0)
 
 
 def rag(*, overdue: int, overdue_critical: int, at_risk: int, blocked: int, min_slack: int | None,
         infeasible: int, overflow: int, blocked_critical: list[str] | None = None,
-        blocked_tight: list[tuple[str, int]] | None = None, plan_check: int = 0) -> Verdict:
-    """The merger's status: red when a deadline cannot be met, a critical step is late or a blocked step
-    is on the critical path; amber when something is overdue, blocked (a blocked step whose slack is
+        blocked_tight: list[tuple[str, int]] | None = None, plan_check: int = 0,
+        no_gos: list[NoGo] | None = None) -> Verdict:
+    """The merger's status — the one verdict of every page: red when a checkpoint has a standing no-go
+    (``no_gos``, named first with the reason and who said it), a deadline cannot be met, a critical step is
+    late or a blocked step is on the critical path; amber when something is overdue, blocked (a blocked step whose slack is
     below the notice window is named), at risk, over vendor capacity or the plan check has findings;
     green otherwise. ``blocked_critical``: names of blocked critical steps; ``blocked_tight``: (name,
     slack) of blocked steps with slack below the notice window."""
-    red, amber = [], []
+    red, amber = [no_go.message for no_go in no_gos or []], []
     shown, more = _named(list(blocked_critical or []))
     for name in shown:
         red.append(_("%(step)s is blocked on the critical path") % {"step": name})
@@ -88,7 +162,8 @@ def rag(*, overdue: int, overdue_critical: int, at_risk: int, blocked: int, min_
         red.append(ngettext("%(n)d critical step is overdue", "%(n)d critical steps are overdue", overdue_critical)
                    % {"n": overdue_critical})
     if min_slack is not None and min_slack < 0 and not infeasible:
-        red.append(_("negative slack: %(n)d working days") % {"n": min_slack})
+        red.append(ngettext("%(n)d working day behind the plan", "%(n)d working days behind the plan", -min_slack)
+                   % {"n": -min_slack})
     if overdue and overdue != overdue_critical:
         amber.append(ngettext("%(n)d step overdue", "%(n)d steps overdue", overdue) % {"n": overdue})
     if blocked:
@@ -140,7 +215,7 @@ def blocked_named(merger_ids: list[int]) -> tuple[dict[int, list[str]], dict[int
 
 
 def merger_summaries(merger_ids: list[int]) -> dict[int, dict]:
-    """One line of status per merger (three queries however many mergers and steps): progress, overdue,
+    """One line of status per merger (four queries however many mergers and steps): progress, overdue,
     blocked, at risk, minimum slack, findings, plan-check count, and the red/amber/green verdict — the
     one verdict the landing page, the dashboard and the review page show."""
     from runbook.models import Runbook, Step
@@ -173,6 +248,7 @@ def merger_summaries(merger_ids: list[int]) -> dict[int, dict]:
         findings[merger_id] = stored
         plan_checks[merger_id] = len(checked or [])
     blocked_critical, blocked_tight = blocked_named(merger_ids)
+    no_gos = open_no_gos(merger_ids)
     out = {}
     for merger_id in merger_ids:
         r = by_merger.get(merger_id) or {
@@ -186,7 +262,7 @@ def merger_summaries(merger_ids: list[int]) -> dict[int, dict]:
             overdue=r["overdue"], overdue_critical=r["overdue_critical"], at_risk=r["at_risk"],
             blocked=r["blocked"], min_slack=r["min_slack"], infeasible=infeasible, overflow=overflow,
             blocked_critical=blocked_critical.get(merger_id), blocked_tight=blocked_tight.get(merger_id),
-            plan_check=plan_checks.get(merger_id, 0),
+            plan_check=plan_checks.get(merger_id, 0), no_gos=no_gos.get(merger_id),
         )
         out[merger_id] = {
             **r,
@@ -198,12 +274,28 @@ def merger_summaries(merger_ids: list[int]) -> dict[int, dict]:
             "has_runbook": merger_id in findings,
             "plan_check": plan_checks.get(merger_id, 0),
             "verdict": verdict,
+            "no_gos": no_gos.get(merger_id, []),
             # larger = worse; used to sort mergers by risk
             "risk_score": (
                 {"red": 2, "amber": 1, "green": 0}[verdict.level],
+                len(no_gos.get(merger_id, [])),
                 infeasible + r["overdue_critical"],
                 r["overdue"] + r["blocked"] + r["at_risk"],
                 -(r["min_slack"] if r["min_slack"] is not None else 10_000),
             ),
         }
     return out
+
+
+def mergers_by_risk(merger_ids) -> list[tuple[Merger, dict]]:
+    """The mergers with their summary (:func:`merger_summaries`), the worst first and by name among equals
+    (six queries however many mergers). The whole country is ranked; a page shows a slice of it."""
+    mergers = sorted(Merger.objects.filter(pk__in=list(merger_ids)), key=lambda m: m.name)
+    summaries = merger_summaries([m.pk for m in mergers])
+    return sorted(((m, summaries[m.pk]) for m in mergers), key=lambda ms: ms[1]["risk_score"], reverse=True)
+
+
+def verdict_counts(ranked: list[tuple[Merger, dict]]) -> dict[str, int]:
+    """How many of the ranked mergers are red, amber and green (every key present)."""
+    counted = Counter(summary["verdict"].level for _, summary in ranked)
+    return {level: counted.get(level, 0) for level in ("red", "amber", "green")}

@@ -8,6 +8,7 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -18,12 +19,13 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from mergeplan.clock import today
 from mergeplan.exceptions import ApplicationError, ConflictError, PermissionDeniedError
-from mergeplan.svg import BurnPoint, burnup
+from mergeplan.formats import day
+from mergeplan.svg import burnup, burnup_weekly
 
 from .forms import ApiTokenForm, DispensationForm
 from .models import ApiToken, FeedToken, Merger
 from .permissions import Action, MergerAccess, accesses_for, merger_access
-from .selectors import FINISHED, countdown, merger_summaries
+from .selectors import FINISHED, countdown, dispensation_window, merger_summaries
 
 # --- helpers shared by the pages ------------------------------------------------------------------
 
@@ -65,15 +67,21 @@ def is_htmx(request: HttpRequest) -> bool:
 # --- landing page ---------------------------------------------------------------------------------
 
 
+#: mergers a page on the landing page (an advisor of the whole country has 65; by risk: the review page)
+HOME_PAGE_SIZE = 20
+
+
 @login_required
 def home(request: HttpRequest) -> HttpResponse:
-    """The user's mergers, each with a one-line status."""
+    """The user's mergers by legal date, each with a one-line status, HOME_PAGE_SIZE a page: only the
+    page's mergers are summarised (eight queries however many mergers)."""
     accesses = accesses_for(request.user)
     mergers = list(Merger.objects.filter(pk__in=list(accesses)).order_by("legal_date", "name"))
-    summaries = merger_summaries([m.pk for m in mergers])
+    page = Paginator(mergers, HOME_PAGE_SIZE).get_page(request.GET.get("page"))
+    summaries = merger_summaries([m.pk for m in page.object_list])
     on = today()
     rows = []
-    for m in mergers:
+    for m in page.object_list:
         access = accesses[m.pk]
         rows.append({
             "merger": m,
@@ -81,7 +89,7 @@ def home(request: HttpRequest) -> HttpResponse:
             "roles": sorted(access.roles),
             "days_to_legal": (m.legal_date - on).days,
         })
-    return render(request, "municipalities/home.html", {"rows": rows, "today": on})
+    return render(request, "municipalities/home.html", {"rows": rows, "page": page, "today": on})
 
 
 # --- dashboard ------------------------------------------------------------------------------------
@@ -94,7 +102,7 @@ def _as_list(items) -> list:
 def dashboard_context(merger: Merger, access: MergerAccess) -> dict:
     """Everything the dashboard and the status report show (a fixed number of queries)."""
     from runbook import selectors
-    from runbook.models import ProgressSnapshot, Step
+    from runbook.models import Step
 
     on = today()
     progress = selectors.progress_for_merger(merger)
@@ -118,16 +126,23 @@ def dashboard_context(merger: Merger, access: MergerAccess) -> dict:
             s.placement, vendor=s.assignee_vendor.name if s.assignee_vendor_id else None)}
         for s in selectors.cutovers(merger)[:60]
     ]
-    snapshots = list(
-        ProgressSnapshot.objects.filter(runbook__merger=merger).order_by("date")
-        .values_list("date", "done_days", "planned_done_days", "total_days")
+    # the burn-up, week by week up to the planning date: work the plan had finished against work done (one
+    # query); a finished step counts from its actual finish (a skipped one without it: its planned finish)
+    burn = burnup_weekly(
+        [(selectors.step_weight(kind, days), pf, (af or pf or on) if status in FINISHED else None)
+         for kind, days, pf, af, status in base.values_list(
+             "kind", "duration_days", "planned_finish", "actual_finish", "status").order_by()],
+        until=on,
     )
     chart = burnup(
-        [BurnPoint(d, done, planned, total) for d, done, planned, total in snapshots],
+        burn,
         title=_("Burn-up"),
-        desc=_("Working days of work done per day against the plan and the total scope."),
+        desc=_("Working days of work done per week against the work the plan had finished by then, up to the "
+               "planning date."),
         legend={"done": _("Done"), "planned": _("Planned"), "total": _("Total scope"),
-                "empty": _("No daily snapshots yet.")},
+                "empty": _("Nothing to draw yet")},
+        date_label=day,
+        show_total=False,  # the scale of the work planned and done so far; the note says the total
     )
     waves = [w for w in (schedule.get("waves") or []) if w.get("milestone_date") and str(w["milestone_date"]) >= str(on)]
     at_risk_rows = [
@@ -157,7 +172,8 @@ def dashboard_context(merger: Merger, access: MergerAccess) -> dict:
         "next_waves": waves[:5],
         "verdict": verdict,
         "burnup_svg": mark_safe(chart),  # noqa: S308 - built by mergeplan.svg, which escapes every text
-        "snapshot_count": len(snapshots),
+        "burnup_weeks": len(burn),
+        "burnup_last": burn[-1] if burn else None,
     }
 
 
@@ -165,7 +181,9 @@ def dashboard_context(merger: Merger, access: MergerAccess) -> dict:
 def merger_dashboard(request: HttpRequest, merger_id: int) -> HttpResponse:
     """The merger at a glance: countdown, dispensation, progress, what is late, findings, RAG, burn-up."""
     merger, access = merger_or_404(request, merger_id)
-    return render(request, "municipalities/dashboard.html", dashboard_context(merger, access))
+    # what people changed lately, read through the merger; the page renders them as sentences
+    recent = list(merger.events.filter(actor__isnull=False).select_related("actor").order_by("-created_at", "-id")[:10])
+    return render(request, "municipalities/dashboard.html", {**dashboard_context(merger, access), "recent_events": recent})
 
 
 @login_required
@@ -191,7 +209,7 @@ def merger_dispensation(request: HttpRequest, merger_id: int) -> HttpResponse:
         "dispensation_reference": merger.dispensation_reference,
         "version": merger.version,
     }
-    form = DispensationForm(request.POST or None, initial=initial)
+    form = DispensationForm(request.POST or None, initial=initial, window=dispensation_window(merger))
     status = 200
     if request.method == "POST":
         status = 422

@@ -50,7 +50,10 @@ class StepFilterForm(forms.Form):
 class StepTransitionForm(ApplicationErrorFormMixin, forms.Form):
     """Change a step's status. The override reason lets a step finish before its predecessors."""
 
-    status = forms.ChoiceField(label=_("New status"), choices=StepStatus.choices)
+    status = forms.ChoiceField(
+        label=_("New status"), choices=StepStatus.choices,
+        error_messages={"required": _("Choose the new status.")},
+    )
     reason = forms.CharField(
         label=_("Reason"), required=False, max_length=2000,
         help_text=_("Needed when blocking a step or reopening a done one."),
@@ -58,6 +61,10 @@ class StepTransitionForm(ApplicationErrorFormMixin, forms.Form):
     override_reason = forms.CharField(
         label=_("Override reason"), required=False, max_length=2000,
         help_text=_("Finish anyway although predecessors or sign-offs are missing: say why."),
+    )
+    confirm = forms.BooleanField(
+        label=_("Yes, the step is finished"), required=False,
+        help_text=_("Needed when the new status is Done."),
     )
     version = forms.IntegerField(
         widget=forms.HiddenInput, min_value=1,
@@ -68,7 +75,9 @@ class StepTransitionForm(ApplicationErrorFormMixin, forms.Form):
     def __init__(self, *args, allowed: list[str] | None = None, **kwargs):
         super().__init__(*args, **kwargs)
         if allowed is not None:
-            self.fields["status"].choices = [(s, StepStatus(s).label) for s in allowed]
+            # no status is chosen for the user: one careless click must not finish a step
+            self.fields["status"].choices = [("", _("Choose…"))] + [(s, StepStatus(s).label) for s in allowed]
+        self.fields["status"].widget.attrs["data-confirm-done"] = _("Is the step finished? It will be marked done.")
 
     def is_stale(self, current_version: int) -> bool:
         """True when the form was filled in on an older version of the step than ``current_version``
@@ -95,4 +104,30 @@ class SignoffForm(ApplicationErrorFormMixin, forms.Form):
 
     decision = forms.ChoiceField(label=_("Decision"), choices=SignoffDecision.choices, widget=forms.RadioSelect)
     comment = forms.CharField(label=_("Comment"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
+    override_reason = forms.CharField(
+        label=_("Override reason"), required=False, max_length=2000,
+        help_text=_("Decide before the predecessors are done: say why."),
+    )
+    version = forms.IntegerField(widget=forms.HiddenInput, required=False, min_value=1)
     next = forms.CharField(widget=forms.HiddenInput, required=False)
+
+
+class StepPinForm(ApplicationErrorFormMixin, forms.Form):
+    """Pin a step's start on the timeline ("start no earlier than"), or clear the pin (``clear``)."""
+
+    step = forms.IntegerField(widget=forms.HiddenInput, min_value=1)
+    version = forms.IntegerField(
+        widget=forms.HiddenInput, min_value=1,
+        error_messages={"required": _("The form lacks the step's version: reload the page and try again.")},
+    )
+    not_before = forms.DateField(
+        label=_("Start no earlier than"), required=False, widget=forms.DateInput(attrs={"type": "date"}),
+    )
+    clear = forms.BooleanField(required=False, widget=forms.HiddenInput)
+    next = forms.CharField(widget=forms.HiddenInput, required=False)
+
+    def clean(self):
+        data = super().clean()
+        if not data.get("clear") and not data.get("not_before") and "not_before" not in self.errors:
+            self.add_error("not_before", _("Give the date the step may start at the earliest."))
+        return data

@@ -3,7 +3,7 @@
 Digest: one plain-text e-mail per user per day of the steps that concern them — due in the next 10
 working days, overdue, and at risk — in the user's language (Danish by default). A step concerns a user
 who owns it, whose municipality (coordinator) or vendor (vendor advisor) it is assigned to, and every
-step of a merger concerns its IT chief.
+step of a merger concerns its IT chief — the one definition, ``runbook.work_selectors.step_concerns``.
 
 No digest twice, whatever happens to the worker (at most once)
     1. *Decide and claim*: for a user with something to report, render the message, then insert
@@ -40,14 +40,18 @@ from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from mergeplan.clock import today
-from municipalities.models import Membership, Role
+from mergeplan.formats import day as day_text
+from municipalities.models import Membership
+from municipalities.permissions import MergerAccess
 
 from .calendar import WorkCalendar
 from .models import NotificationSent, ProgressSnapshot, Runbook, Step
 from .planning import calendar_years
 from .selectors import FINISHED, risk_reason_message, step_weight
+from .work_selectors import step_concerns
 
 logger = logging.getLogger(__name__)
 
@@ -83,20 +87,23 @@ def digests_build(on: dt.date, user_ids: list[int] | None = None) -> dict[int, D
     memberships = Membership.objects.filter(user__is_active=True)
     if user_ids is not None:
         memberships = memberships.filter(user_id__in=user_ids)
-    chief: dict[int, set[int]] = defaultdict(set)  # merger -> users
-    by_municipality: dict[tuple[int, int], set[int]] = defaultdict(set)
-    by_vendor: dict[tuple[int, int], set[int]] = defaultdict(set)
-    users: set[int] = set()
+    rows: dict[tuple[int, int], list[tuple[str, int | None, int | None]]] = defaultdict(list)
     for user_id, merger_id, role, municipality_id, vendor_id in memberships.values_list(
         "user_id", "merger_id", "role", "municipality_id", "vendor_id"
     ):
-        users.add(user_id)
-        if role == Role.IT_CHIEF:
-            chief[merger_id].add(user_id)
-        elif role == Role.COORDINATOR and municipality_id:
-            by_municipality[(merger_id, municipality_id)].add(user_id)
-        elif role == Role.VENDOR_ADVISOR and vendor_id:
-            by_vendor[(merger_id, vendor_id)].add(user_id)
+        rows[(user_id, merger_id)].append((role, municipality_id, vendor_id))
+    # each user's access per merger, asked through the one definition of "concerns" (work_selectors)
+    access: dict[tuple[int, int], MergerAccess] = {
+        (u, m): MergerAccess(
+            merger_id=m, roles=frozenset(r for r, _, _ in rs),
+            municipality_ids=frozenset(mu for _, mu, _ in rs if mu), vendor_ids=frozenset(v for _, _, v in rs if v),
+        )
+        for (u, m), rs in rows.items()
+    }
+    members: dict[int, set[int]] = defaultdict(set)  # merger -> users with a role in it
+    for u, m in access:
+        members[m].add(u)
+    users = {u for u, _ in access}
     digests = {u: Digest(u) for u in users}
     if not users:
         return digests
@@ -114,13 +121,11 @@ def digests_build(on: dt.date, user_ids: list[int] | None = None) -> dict[int, D
     )
     for s in steps:
         m = s["runbook__merger_id"]
-        concerned = set(chief.get(m, ()))
-        if s["owner_id"] in digests:
-            concerned.add(s["owner_id"])
-        if s["assignee_municipality_id"]:
-            concerned |= by_municipality.get((m, s["assignee_municipality_id"]), set())
-        if s["assignee_vendor_id"]:
-            concerned |= by_vendor.get((m, s["assignee_vendor_id"]), set())
+        concerned = {
+            u for u in members.get(m, ())
+            if step_concerns(access[(u, m)], u, owner_id=s["owner_id"],
+                             municipality_id=s["assignee_municipality_id"], vendor_id=s["assignee_vendor_id"])
+        }
         pf = s["planned_finish"]
         if pf is not None and pf < on:
             section = "overdue"
@@ -147,22 +152,23 @@ def digest_render(digest: Digest, *, on: dt.date, language: str) -> tuple[str, s
 
         def line(s: dict) -> str:
             name = s["name_en"] if lang == "en" and s["name_en"] else s["name"]
-            finish = s["planned_finish"].isoformat() if s["planned_finish"] else "–"
+            finish = day_text(s["planned_finish"]) if s["planned_finish"] else "–"
             text = f"  - [{s['runbook__merger__name']}] {s['key']} {name} ({finish})"
             if s["at_risk"] and s["risk_reasons"]:
                 text += ": " + "; ".join(risk_reason_message(r) for r in s["risk_reasons"])
             return text
 
-        subject = _("mergeplan %(date)s: %(overdue)d overdue, %(due)d due, %(risk)d at risk") % {
-            "date": on.isoformat(),
-            "overdue": len(digest.overdue),
-            "due": len(digest.due),
-            "risk": len(digest.at_risk),
+        counts = {
+            "overdue": ngettext("%(n)d overdue", "%(n)d overdue", len(digest.overdue)) % {"n": len(digest.overdue)},
+            "due": ngettext("%(n)d due soon", "%(n)d due soon", len(digest.due)) % {"n": len(digest.due)},
+            "risk": ngettext("%(n)d at risk", "%(n)d at risk", len(digest.at_risk)) % {"n": len(digest.at_risk)},
         }
-        parts = [_("Your steps in the merger plan on %(date)s.") % {"date": on.isoformat()}, ""]
+        subject = _("mergeplan %(date)s: %(overdue)s, %(due)s, %(risk)s") % {"date": day_text(on), **counts}
+        parts = [_("Your steps in the merger plan on %(date)s.") % {"date": day_text(on)}, ""]
         for title, items in (
             (_("Overdue"), digest.overdue),
-            (_("Due in the next %(n)d working days") % {"n": DUE_WORKING_DAYS}, digest.due),
+            (ngettext("Due in the next %(n)d working day", "Due in the next %(n)d working days", DUE_WORKING_DAYS)
+             % {"n": DUE_WORKING_DAYS}, digest.due),
             (_("At risk"), digest.at_risk),
         ):
             if items:

@@ -13,6 +13,7 @@ from django.utils.translation import get_language, gettext_lazy, ngettext, pgett
 from django.utils.translation import gettext as _
 
 from mergeplan.clock import today
+from mergeplan.formats import week_label
 from municipalities.models import Merger
 
 from .models import Event, Runbook, Step, StepKind, StepStatus
@@ -86,7 +87,7 @@ def progress_for_merger(merger: Merger | int) -> dict:
     by_status: Counter[str] = Counter()
     groups: dict[str, dict] = {"phase": defaultdict(lambda: dict(empty)), "municipality": defaultdict(lambda: dict(empty)),
                                "domain": defaultdict(lambda: dict(empty))}
-    labels: dict[str, dict] = {"phase": {}, "municipality": {None: _("Joint")}, "domain": {None: _("General")}}
+    labels: dict[str, dict] = {"phase": {}, "municipality": {None: pgettext("municipality", "Joint")}, "domain": {None: _("General")}}
     order: dict[str, dict] = {"phase": {}, "municipality": {}, "domain": {}}
     for (status, kind, days, ph_id, ph_no, ph_da, ph_en, mu_id, mu_name, do_id, do_da, do_en, do_pos) in rows:
         w = step_weight(kind, days)
@@ -135,7 +136,7 @@ def finding_message(finding: dict) -> str:
     """A schedule finding in plain words, in the active language.
 
     E.g. "Chain 12 → 19 → 29-payroll misses 2007-01-02 by 4 working days" or
-    "KMD: 5 cutovers in week 2006-W52, capacity 2".
+    "KMD: 5 cutovers in week 52 (2006), capacity 2".
     """
     kind = finding.get("kind")
     keys = finding.get("step_keys") or [str(i) for i in finding.get("step_ids", [])]
@@ -145,23 +146,23 @@ def finding_message(finding: dict) -> str:
             "Chain %(chain)s misses %(date)s by %(days)d working day",
             "Chain %(chain)s misses %(date)s by %(days)d working days",
             days,
-        ) % {"chain": _chain(keys), "date": finding.get("date"), "days": days}
+        ) % {"chain": _chain(keys), "date": _day(finding.get("date")), "days": days}
     if kind == "gate_after_deadline":
         return ngettext(
             "Cutover %(step)s cannot go live before %(date)s, %(days)d working day after its deadline",
             "Cutover %(step)s cannot go live before %(date)s, %(days)d working days after its deadline",
             days,
-        ) % {"step": _chain(keys), "date": finding.get("date"), "days": days}
+        ) % {"step": _chain(keys), "date": _day(finding.get("date")), "days": days}
     if kind == "capacity_overflow":
         count = int(finding.get("count") or 0)
         return ngettext(
-            "%(vendor)s: %(count)d cutover in week %(week)s, capacity %(capacity)d",
-            "%(vendor)s: %(count)d cutovers in week %(week)s, capacity %(capacity)d",
+            "%(vendor)s: %(count)d cutover in %(week)s, capacity %(capacity)d",
+            "%(vendor)s: %(count)d cutovers in %(week)s, capacity %(capacity)d",
             count,
         ) % {
             "vendor": finding.get("vendor_name") or finding.get("vendor") or "?",
             "count": count,
-            "week": finding.get("week"),
+            "week": _week(finding.get("week")),
             "capacity": int(finding.get("capacity") or 0),
         }
     if kind == "cycle":
@@ -191,15 +192,12 @@ def _day(value) -> str:
             value = dt.date.fromisoformat(value)
         except ValueError:
             return value
-    return date_format(value, "j. F Y")
+    return date_format(value)
 
 
 def _week(value) -> str:
     """An ISO week "2006-W27" as "uge 27 (2006)"."""
-    if not value or "-W" not in str(value):
-        return str(value or "")
-    year, week = str(value).split("-W", 1)
-    return _("week %(week)d (%(year)s)") % {"week": int(week), "year": year}
+    return week_label(value)
 
 
 def plan_check_message(finding: dict) -> str:

@@ -8,8 +8,9 @@ from __future__ import annotations
 from collections import defaultdict
 
 from django.db import transaction
-from django.db.models import Q
+from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from mergeplan.clock import today
 from mergeplan.exceptions import ApplicationError, ConflictError, PermissionDeniedError, clean_or_refuse
@@ -17,6 +18,7 @@ from municipalities.models import Membership, Merger, Role
 from municipalities.permissions import Action, merger_access
 from systems.models import Conversion, Harmonisation
 
+from .checkpoints import SIGNOFF_ROLES, missing_go_message, missing_go_roles  # noqa: F401 - re-exported
 from .events import diff, event_record, snapshot
 from .models import (
     CalendarRule,
@@ -33,6 +35,7 @@ from .models import (
     StepStatus,
     TemplateDependency,
 )
+from .work_selectors import steps_concerning
 
 
 def plan_changed(merger_id: int) -> None:
@@ -272,10 +275,12 @@ def _find_path(edges: dict[int, list[int]], start: int, goal: int) -> list[int] 
 def dependency_add(
     *, predecessor: Step, successor: Step, type: str = DependencyType.FINISH_TO_START, lag_days: int = 0, actor=None
 ) -> Dependency:
-    """Make ``successor`` wait for ``predecessor``. Rejects other runbooks, duplicates and cycles;
+    """Make ``successor`` wait for ``predecessor`` (IT chief). Rejects other runbooks, duplicates and cycles;
     a cycle is named in the message."""
     if predecessor.runbook_id != successor.runbook_id:
         raise ApplicationError(_("Both steps must belong to the same runbook."), field="successor")
+    if not merger_access(actor, successor.runbook.merger_id).allows(Action.EDIT_PLAN):
+        raise PermissionDeniedError(_("Only the IT chief may change the plan."))
     if predecessor.pk == successor.pk:
         raise ApplicationError(_("A step cannot depend on itself."), field="successor")
     if Dependency.objects.filter(predecessor=predecessor, successor=successor).exists():
@@ -313,8 +318,11 @@ def dependency_add(
 
 @transaction.atomic
 def dependency_remove(*, dependency: Dependency, actor=None) -> None:
+    """Remove a dependency (IT chief); recorded on the successor."""
     successor = dependency.successor
     merger_id = successor.runbook.merger_id
+    if not merger_access(actor, merger_id).allows(Action.EDIT_PLAN):
+        raise PermissionDeniedError(_("Only the IT chief may change the plan."))
     event_record(
         actor=actor,
         verb="dependency_removed",
@@ -361,16 +369,6 @@ def step_blockers(step: Step) -> list[Step]:
     )
 
 
-#: A checkpoint needs a 'go' from each of these roles (dual sign-off).
-SIGNOFF_ROLES = (Role.IT_CHIEF, Role.VENDOR_ADVISOR)
-
-
-def missing_go_roles(signoffs) -> list[str]:
-    """The roles among ``SIGNOFF_ROLES`` without a 'go' in ``signoffs`` (already loaded sign-offs)."""
-    go = {s.role for s in signoffs if s.decision == SignoffDecision.GO}
-    return [r for r in SIGNOFF_ROLES if r not in go]
-
-
 def checkpoint_missing_signoffs(step: Step) -> list[str]:
     """The roles whose 'go' a checkpoint still lacks (dual sign-off: IT chief and vendor advisor)."""
     return missing_go_roles(step.signoffs.all())
@@ -386,8 +384,12 @@ def step_transition(
     reason: str = "",
     expected_version: int | None = None,
     check_permission: bool = True,
+    confirmed: bool = True,
 ) -> Step:
     """Move a step to ``status`` under the rules, and record it.
+
+    ``confirmed``: False when the caller (a page) has not yet confirmed that a step to be done is finished;
+    finishing then asks for the confirmation instead (field ``confirm``).
 
     - Only the transitions in ``TRANSITIONS``; reopening a done step needs a reason.
     - Not done before its predecessors are done (and not before a checkpoint has both 'go' sign-offs),
@@ -424,7 +426,8 @@ def step_transition(
             names = ", ".join(f"{b.key} {b.display_name()}" for b in blockers[:5])
             more = len(blockers) - 5
             if more > 0:
-                names += " " + _("and %(n)d more") % {"n": more}
+                names = ngettext("%(names)s and %(n)d more", "%(names)s and %(n)d more", more) % {
+                    "names": names, "n": more}
             raise ApplicationError(
                 _("Predecessors are not done: %(names)s. Give an override reason to finish anyway.")
                 % {"names": names},
@@ -436,11 +439,16 @@ def step_transition(
             missing = checkpoint_missing_signoffs(step)
             if missing and not override_reason:
                 raise ApplicationError(
-                    _("The checkpoint lacks a 'go' from: %(roles)s.")
-                    % {"roles": ", ".join(str(Role(r).label) for r in missing)},
+                    _("The checkpoint has not passed. %(missing)s Give an override reason to finish it anyway.")
+                    % {"missing": missing_go_message(missing)},
                     field="status",
                     code="signoff_missing",
                 )
+        if not confirmed:
+            raise ApplicationError(
+                _("Confirm that the step is finished: tick the box and save again."),
+                field="confirm", code="confirm_needed",
+            )
 
     fields = ["status", "actual_start", "actual_finish", "override_reason"]
     before = snapshot(step, fields)
@@ -516,12 +524,12 @@ def _target_date_check(step: Step, target) -> None:
         if deadline is None:
             raise ApplicationError(
                 _("The target must lie on or after %(start)s (the area's binding: %(binding)s).")
-                % {"start": date_format(gate, "j. F Y"), "binding": binding},
+                % {"start": date_format(gate), "binding": binding},
                 field="target_date",
             )
         raise ApplicationError(
             _("The target must lie in the window %(start)s – %(end)s (the area's binding: %(binding)s).")
-            % {"start": date_format(gate, "j. F Y"), "end": date_format(deadline, "j. F Y"), "binding": binding},
+            % {"start": date_format(gate), "end": date_format(deadline), "binding": binding},
             field="target_date",
         )
 
@@ -562,9 +570,19 @@ def step_update(*, step: Step, actor, data: dict, expected_version: int | None =
 
 
 @transaction.atomic
-def checkpoint_sign(*, step: Step, actor, decision: str, comment: str = "") -> CheckpointSignoff:
-    """Sign a go/no-go checkpoint in the actor's role (IT chief or vendor advisor); re-signing replaces
-    the earlier decision of that role."""
+def checkpoint_sign(
+    *, step: Step, actor, decision: str, comment: str = "", override_reason: str = "",
+    expected_version: int | None = None,
+) -> CheckpointSignoff:
+    """Give a go/no-go decision on a checkpoint in the actor's role (IT chief or vendor advisor).
+
+    - Only once the checkpoint's predecessors are done (or skipped): a rehearsal is decided after it took
+      place. Before that only with ``override_reason``, which is kept on the sign-off and in the event.
+    - A no go needs a comment (why). Signing again replaces the role's earlier decision ("change my
+      decision"); the same decision twice is refused.
+    - When both ``SIGNOFF_ROLES`` have said go, the checkpoint passes: done, finished on the planning date.
+    - ``expected_version``: the checkpoint's version the caller read; another one is a conflict.
+    """
     step = Step.objects.select_for_update().select_related("runbook").get(pk=step.pk)
     if step.kind != StepKind.CHECKPOINT:
         raise ApplicationError(_("Only checkpoints are signed."), field="step")
@@ -573,26 +591,64 @@ def checkpoint_sign(*, step: Step, actor, decision: str, comment: str = "") -> C
     role = access.signing_role()
     if role is None or not access.allows(Action.SIGN_CHECKPOINT, step):
         raise PermissionDeniedError(_("Only the IT chief and the vendor advisor sign checkpoints."))
+    if expected_version is not None and expected_version != step.version:
+        raise ConflictError(_("The checkpoint was changed by someone else. Reload and try again."), field="version")
     if decision not in SignoffDecision.values:
         raise ApplicationError(_("Choose go or no go."), field="decision")
-    if decision == SignoffDecision.NO_GO and not comment.strip():
+    comment = (comment or "").strip()
+    override_reason = (override_reason or "").strip()
+    if decision == SignoffDecision.NO_GO and not comment:
         raise ApplicationError(_("Say why the answer is no go."), field="comment")
     if step.status in _FINISHED:
         raise ApplicationError(_("The checkpoint is closed already."), field="step")
+    blockers = step_blockers(step)
+    if blockers and not override_reason:
+        names = ", ".join(f"{b.key} {b.display_name()}" for b in blockers[:5])
+        if len(blockers) > 5:
+            names = ngettext("%(names)s and %(n)d more", "%(names)s and %(n)d more", len(blockers) - 5) % {
+                "names": names, "n": len(blockers) - 5}
+        raise ApplicationError(
+            _("The checkpoint's predecessors are not done: %(names)s. Decide when they are, or give an "
+              "override reason to decide now.") % {"names": names},
+            field="override_reason",
+            code="predecessors_not_done",
+            extra={"blockers": [b.pk for b in blockers]},
+        )
+    if not blockers:
+        override_reason = ""  # nothing was overridden
     previous = step.signoffs.filter(role=role).first()
-    before = {"decision": previous.decision if previous else None}
+    if previous is not None and previous.decision == decision and previous.comment == comment:
+        raise ApplicationError(_("You have given this decision already."), field="decision")
     signoff, _created = CheckpointSignoff.objects.update_or_create(
-        step=step, role=role, defaults={"user": actor, "decision": decision, "comment": comment.strip()}
+        step=step, role=role,
+        defaults={"user": actor, "decision": decision, "comment": comment, "override_reason": override_reason,
+                  "signed_at": timezone.now()},
     )
-    event_record(
-        actor=actor,
-        verb="checkpoint_signed",
-        obj=step,
-        merger_id=merger_id,
-        changes={f"signoff_{role}": [before["decision"], decision]},
-        message=comment.strip(),
-    )
+    changes = {f"signoff_{role}": [previous.decision if previous else None, decision]}
+    if override_reason:
+        changes["override_reason"] = [None, override_reason]
+    step.version += 1
+    step.save(update_fields=["version", "updated_at"])
+    event_record(actor=actor, verb="checkpoint_signed", obj=step, merger_id=merger_id, changes=changes,
+                 message=comment)
+    if not missing_go_roles(step.signoffs.all()):
+        _checkpoint_pass(step, actor=actor, merger_id=merger_id)
     return signoff
+
+
+def _checkpoint_pass(step: Step, *, actor, merger_id: int) -> None:
+    """Both roles said go: the checkpoint is done, finished on the planning date; the plan follows."""
+    fields = ["status", "actual_start", "actual_finish"]
+    before = snapshot(step, fields)
+    on = today()
+    step.status = StepStatus.DONE
+    step.actual_start = step.actual_start or on
+    step.actual_finish = max(on, step.actual_start)
+    clean_or_refuse(step, exclude=["runbook", "phase", "template_step", "key"])
+    step.save(update_fields=[*fields, "updated_at"])
+    event_record(actor=actor, verb="checkpoint_passed", obj=step, merger_id=merger_id,
+                 changes=diff(before, snapshot(step, fields)))
+    plan_changed(merger_id)
 
 
 @transaction.atomic
@@ -611,14 +667,8 @@ def comment_add(*, step: Step, author, body: str) -> Comment:
 
 
 def steps_for_user(user, merger: Merger):
-    """Steps of a merger the user is responsible for (owner, own municipality or own vendor)."""
-    access = merger_access(user, merger.pk)
-    cond = Q(owner=user)
-    if access.municipality_ids:
-        cond |= Q(assignee_municipality__in=access.municipality_ids)
-    if access.vendor_ids:
-        cond |= Q(assignee_vendor__in=access.vendor_ids)
-    return Step.objects.filter(runbook__merger=merger).filter(cond)
+    """Steps of a merger that concern the user (the one definition: ``work_selectors.step_concerns``)."""
+    return steps_concerning(user, {merger.pk: merger_access(user, merger.pk)})
 
 
 # --- Freeze windows and calendar rules --------------------------------------------------------------

@@ -1,64 +1,46 @@
-"""Pages of the runbook: the step list, a step's detail, status changes, comments, sign-offs, the timeline
-and the review of checkpoints. Reads are a fixed number of queries per page; writes go through
-``runbook.services``; permission comes from ``municipalities.permissions``."""
+"""Pages of the runbook: the step list, a step's detail, status changes, comments, sign-offs and the review
+of checkpoints (the timeline is in ``runbook.timeline_views``). Reads are a fixed number of queries per
+page; writes go through ``runbook.services``; permission comes from ``municipalities.permissions``."""
 from __future__ import annotations
-
-import datetime as dt
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.db.models import Q
+from django.db.models import Count, Prefetch
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils.formats import date_format
-from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST
 
 from mergeplan.clock import today
 from mergeplan.exceptions import ApplicationError, ConflictError
-from mergeplan.svg import DateLine, GanttLabels, GanttRow, Shade, gantt
 from municipalities.models import Merger, Role
 from municipalities.permissions import Action, MergerAccess, accesses_for
-from municipalities.selectors import merger_summaries
+from municipalities.selectors import mergers_by_risk, verdict_counts
 from municipalities.views import form_refusal, is_htmx, merger_or_404, safe_next
 
 from . import services
+from .checkpoints import missing_go_message
 from .forms import CommentForm, SignoffForm, StepFilterForm, StepTransitionForm
+from .history import history
 from .models import (
-    Baseline,
-    BaselineEntry,
     CheckpointSignoff,
     Comment,
     Dependency,
     Event,
-    FreezeWindow,
     Phase,
-    SignoffDecision,
     Step,
     StepKind,
     StepStatus,
-    Wave,
 )
+from .plan_panels import plan_panels
 from .selectors import placement_messages, step_change_message
+from .work_selectors import checkpoints_to_sign, concern_q
 
 #: The order the next statuses are offered in: the usual move forward first.
 _STATUS_ORDER = [StepStatus.IN_PROGRESS, StepStatus.DONE, StepStatus.BLOCKED, StepStatus.NOT_STARTED,
                  StepStatus.SKIPPED]
 
-#: The audit verbs in words.
-VERB_LABELS = {
-    "status_changed": gettext_lazy("changed the status"),
-    "step_updated": gettext_lazy("changed the plan"),
-    "checkpoint_signed": gettext_lazy("signed"),
-    "commented": gettext_lazy("commented"),
-    "dependency_added": gettext_lazy("added a predecessor"),
-    "dependency_removed": gettext_lazy("removed a predecessor"),
-    "rescheduled": gettext_lazy("rescheduled"),
-    "step_rescheduled": gettext_lazy("moved the planned dates"),
-}
 _FINISHED = (StepStatus.DONE, StepStatus.SKIPPED)
 
 
@@ -102,15 +84,9 @@ def _apply_filters(qs, filters: dict, user):
         qs = qs.filter(is_critical=True)
     if filters.get("conversion"):
         qs = qs.filter(conversion_id=filters["conversion"])
-    if filters.get("mine"):
-        cond = Q(owner=user)
-        access = filters.get("_access")
-        if access is not None:
-            if access.municipality_ids:
-                cond |= Q(assignee_municipality_id__in=access.municipality_ids)
-            if access.vendor_ids:
-                cond |= Q(assignee_vendor_id__in=access.vendor_ids)
-        qs = qs.filter(cond)
+    if filters.get("mine") and filters.get("_access") is not None:
+        access = filters["_access"]
+        qs = qs.filter(concern_q(user.pk, {access.merger_id: access}))
     return qs
 
 
@@ -129,6 +105,8 @@ def _row_context(step: Step, access: MergerAccess, *, form=None, message: str = 
         "placement": step_placement(step),
         "can_change": can_change,
         "allowed": [(s, StepStatus(s).label) for s in allowed_transitions(step)] if can_change else [],
+        "allowed_values": allowed_transitions(step) if can_change else [],
+        "can_edit_plan": access.allows(Action.EDIT_PLAN),
         "form": form,
         "message": message,
         "today": today(),
@@ -152,7 +130,7 @@ def runbook_list(request: HttpRequest, merger_id: int) -> HttpResponse:
         request,
         "runbook/runbook.html",
         {"merger": merger, "access": access, "form": form, "rows": rows, "count": len(rows), "today": today(),
-         "filtered": bool(request.GET)},
+         "filtered": bool(request.GET), "can_edit_plan": access.allows(Action.EDIT_PLAN)},
     )
 
 
@@ -176,11 +154,9 @@ def _step_detail_context(request, merger, access, step, *, transition_form=None,
         Event.objects.filter(content_type__app_label="runbook", content_type__model="step", object_id=step.pk)
         .select_related("actor").order_by("-created_at", "-pk")[:100]
     )
-    for e in events:
-        e.verb_label = VERB_LABELS.get(e.verb, e.verb.replace("_", " "))
     signoffs = list(CheckpointSignoff.objects.filter(step=step).select_related("user").order_by("signed_at"))
     blockers = services.blocking_predecessors(preds)
-    missing = [Role(r).label for r in services.missing_go_roles(signoffs)]
+    missing = services.missing_go_roles(signoffs)
     can_sign = (
         step.kind == StepKind.CHECKPOINT and step.status not in _FINISHED
         and access.signing_role() is not None and access.allows(Action.SIGN_CHECKPOINT, step)
@@ -195,15 +171,19 @@ def _step_detail_context(request, merger, access, step, *, transition_form=None,
         "blockers": blockers,
         "comments": comments,
         "events": events,
+        "history": history(events),
         "signoffs": signoffs,
-        "missing_signoffs": missing if step.kind == StepKind.CHECKPOINT else [],
+        "missing_signoffs": [Role(r).label for r in missing] if step.kind == StepKind.CHECKPOINT else [],
+        "missing_message": missing_go_message(missing) if step.kind == StepKind.CHECKPOINT else "",
+        "my_signoff": next((s for s in signoffs if s.role == access.signing_role()), None),
         "can_comment": access.allows(Action.COMMENT),
         "can_sign": can_sign,
         "signing_role": Role(access.signing_role()).label if access.signing_role() else "",
         "transition_form": transition_form
         or StepTransitionForm(initial={"version": step.version}, allowed=allowed_transitions(step)),
         "comment_form": comment_form or CommentForm(),
-        "sign_form": sign_form or SignoffForm(),
+        "sign_form": sign_form or SignoffForm(initial={"version": step.version}),
+        **plan_panels(step, access),
     }
 
 
@@ -250,7 +230,7 @@ def step_transition(request: HttpRequest, merger_id: int, step_id: int) -> HttpR
             services.step_transition(
                 step=step, status=data["status"], actor=request.user,
                 override_reason=data["override_reason"], reason=data["reason"],
-                expected_version=data["version"],
+                expected_version=data["version"], confirmed=data["confirm"],
             )
         except ConflictError:  # changed between our read and the service's lock
             step = _step_or_404(merger, step_id)
@@ -316,7 +296,8 @@ def checkpoint_sign(request: HttpRequest, merger_id: int, step_id: int) -> HttpR
         try:
             services.checkpoint_sign(
                 step=step, actor=request.user, decision=form.cleaned_data["decision"],
-                comment=form.cleaned_data["comment"],
+                comment=form.cleaned_data["comment"], override_reason=form.cleaned_data["override_reason"],
+                expected_version=form.cleaned_data["version"],
             )
         except ApplicationError as exc:
             status = form_refusal(form, exc)
@@ -339,111 +320,24 @@ def checkpoint_sign(request: HttpRequest, merger_id: int, step_id: int) -> HttpR
     )
 
 
-# --- timeline -------------------------------------------------------------------------------------
-
-
-def timeline_windows(merger: Merger, start: dt.date, end: dt.date) -> list[dict]:
-    """The dated windows that close days for the merger: freeze windows and the calendar rules
-    (fællesferie, payroll runs, year-end) expanded over the chart's years, national and the merger's own.
-    Dicts with name, start, end, vendor__code, domain__code, merger_id, blocks (two queries)."""
-    from . import planning
-
-    expand = getattr(planning, "calendar_windows", None)
-    if expand is not None:
-        return expand(years=range(start.year, end.year + 1), merger_id=merger.pk)
-    return list(  # pragma: no cover - before the rules were expanded
-        FreezeWindow.objects.filter(Q(merger=merger) | Q(merger__isnull=True))
-        .order_by("start").values("name", "start", "end", "vendor__code", "domain__code", "merger_id", "blocks")
-    )
-
-
-def window_label(window: dict) -> str:
-    """A window in words: its name, what it applies to, and what it blocks."""
-    scope = ", ".join(x for x in (window.get("domain__code"), window.get("vendor__code")) if x)
-    blocks = (_("no go-live and no user work") if window.get("blocks") == "work" else _("no go-live"))
-    name = f"{window['name']} ({scope})" if scope else window["name"]
-    return f"{name}: {date_format(window['start'], 'j. b. Y')} – {date_format(window['end'], 'j. b. Y')} · {blocks}"
-
-
-
-@login_required
-def timeline(request: HttpRequest, merger_id: int) -> HttpResponse:
-    """The Gantt chart of the merger's runbook, drawn on the server as SVG."""
-    merger, access = merger_or_404(request, merger_id)
-    choices = _filter_choices(merger)
-    form = StepFilterForm(request.GET or None, with_status=False, **choices)
-    filters = form.filters() if request.GET else {}
-    steps = list(
-        _apply_filters(Step.objects.filter(runbook__merger=merger).select_related("phase"), filters, request.user)
-        .order_by("phase__number", "planned_start", "sequence", "pk")
-        .only("id", "key", "name", "name_en", "kind", "status", "planned_start", "planned_finish",
-              "is_critical", "at_risk", "total_slack", "runbook__merger_id", "phase__number", "phase__name",
-              "phase__name_en")
-    )
-    baseline = Baseline.objects.filter(runbook__merger=merger).order_by("-captured_at").first()
-    ghosts = {}
-    if baseline is not None:
-        ghosts = {
-            sid: (s, f) for sid, s, f in
-            BaselineEntry.objects.filter(baseline=baseline).values_list("step_id", "planned_start", "planned_finish")
-        }
-    waves = list(Wave.objects.filter(runbook__merger=merger).order_by("number"))
-    on = today()
-    dated = [s for s in steps if s.planned_start and s.planned_finish]
-    lo = min([s.planned_start for s in dated] + [on])
-    hi = max([s.planned_finish for s in dated] + [merger.legal_date])
-    start = lo - dt.timedelta(days=7)
-    end = hi + dt.timedelta(days=14)
-    freezes = [{**f, "label": window_label(f)} for f in timeline_windows(merger, start, end)
-               if f["end"] >= start and f["start"] <= end]
-    critical_word = _("critical")
-    rows = []
-    for s in steps:
-        g = ghosts.get(s.pk, (None, None))
-        slack = "" if s.total_slack is None else " · " + _("slack %(n)d") % {"n": s.total_slack}
-        rows.append(GanttRow(
-            id=s.pk,
-            label=f"{s.key} {s.display_name()}",
-            group=f"{s.phase.number}. {s.phase.display_name()}",
-            start=s.planned_start, finish=s.planned_finish, status=s.status, kind=s.kind,
-            critical=s.is_critical, at_risk=s.at_risk,
-            href=reverse("step-detail", kwargs={"merger_id": merger.pk, "step_id": s.pk}),
-            baseline_start=g[0], baseline_finish=g[1],
-            tooltip=f"{s.key} {s.display_name()}: {s.planned_start} – {s.planned_finish} · "
-                    f"{s.get_status_display()}{slack}{(' · ' + critical_word) if s.is_critical else ''}",
-        ))
-    lines = [DateLine(on, _("Today"), "today"), DateLine(merger.legal_date, _("Legal date"), "legal")]
-    if merger.dispensation_date:
-        lines.append(DateLine(merger.dispensation_date,
-                              _("Dispensation (%(state)s)") % {"state": merger.get_dispensation_status_display()},
-                              "dispensation"))
-    for w in waves:
-        if w.milestone_date:
-            lines.append(DateLine(w.milestone_date, _("Wave %(n)d") % {"n": w.number}, "wave"))
-    shades = [Shade(f["start"], f["end"], f["label"], css=f"blocks-{f.get('blocks') or 'go_live'}") for f in freezes]
-    months = [_("Jan"), _("Feb"), _("Mar"), _("Apr"), _("May"), _("Jun"), _("Jul"), _("Aug"), _("Sep"),
-              _("Oct"), _("Nov"), _("Dec")]
-    svg = gantt(
-        rows, start=start, end=end, lines=lines, shades=shades,
-        labels=GanttLabels(
-            title=_("Timeline of %(merger)s") % {"merger": merger.name},
-            desc=_("%(n)d steps by phase from %(start)s to %(end)s; critical steps are hatched and marked.")
-            % {"n": len(rows), "start": start, "end": end},
-            critical=critical_word, baseline=_("Baseline"),
-        ),
-        month_names=months,
-    )
-    return render(request, "runbook/timeline.html", {
-        "merger": merger, "access": access, "form": form, "svg": mark_safe(svg),  # noqa: S308 - escaped in svg
-        "count": len(rows), "undated": len(steps) - len(dated), "baseline": baseline, "freezes": freezes,
-        "waves": waves, "critical_count": sum(1 for s in steps if s.is_critical), "today": on,
-    })
+# --- timeline: runbook/timeline_views.py ----------------------------------------------------------
 
 
 # --- review ---------------------------------------------------------------------------------------
 
+#: checkpoint cards on the review page (the soonest first); the rest are counted and on "my steps"
+REVIEW_CARDS = 12
+#: mergers on the review page (the worst first); all of them on the full list, REVIEW_MERGERS_PAGE a page
+REVIEW_MERGERS = 10
+
+
+def serves_as_advisor(accesses: dict[int, MergerAccess]) -> bool:
+    """Is the user a vendor advisor somewhere (the review page's wording: "the mergers you serve")?"""
+    return any(Role.VENDOR_ADVISOR in a.roles for a in accesses.values())
+
 
 def _review_item(step: Step, access: MergerAccess, *, form=None) -> dict:
+    """A checkpoint card: its sign-offs, the user's own, who is still missing and what it waits for."""
     signoffs = list(step.signoffs.all())
     role = access.signing_role()
     mine = next((s for s in signoffs if s.role == role), None)
@@ -451,32 +345,41 @@ def _review_item(step: Step, access: MergerAccess, *, form=None) -> dict:
         "step": step,
         "signoffs": signoffs,
         "mine": mine,
+        "missing_message": missing_go_message(services.missing_go_roles(signoffs)),
+        "blockers": services.blocking_predecessors(step.predecessor_links.all()),
         "role_label": Role(role).label if role else "",
-        "form": form or SignoffForm(initial={"next": reverse("review")}),
+        "next": reverse("review"),
+        "form": form or SignoffForm(initial={"next": reverse("review"), "version": step.version}),
     }
 
 
 @login_required
 def review(request: HttpRequest) -> HttpResponse:
-    """Checkpoints awaiting the user's sign-off across their mergers, and every merger they serve,
-    sorted by risk (five queries whatever the number of mergers)."""
+    """Checkpoints awaiting the user's sign-off across their mergers (the soonest), and the mergers they
+    serve at most at risk, with the count of each verdict (a fixed number of queries however many mergers)."""
     accesses = accesses_for(request.user)
-    signable = [mid for mid, a in accesses.items() if a.signing_role() and a.allows(Action.SIGN_CHECKPOINT)]
+    # counted in SQL and shown soonest first, REVIEW_CARDS at a time: an advisor of the whole country has
+    # hundreds (the rest are on "my steps")
+    to_sign, signed_go = checkpoints_to_sign(accesses)
+    counts = to_sign.aggregate(awaiting=Count("pk", filter=~signed_go), signed=Count("pk", filter=signed_go))
+    awaiting_count, signed_count = counts["awaiting"], counts["signed"]
     checkpoints = list(
-        Step.objects.filter(runbook__merger_id__in=signable, kind=StepKind.CHECKPOINT)
-        .exclude(status__in=_FINISHED)
+        to_sign.exclude(signed_go)
         .select_related("runbook__merger", "phase")
-        .prefetch_related("signoffs__user")
-        .order_by("planned_finish", "runbook__merger__name", "sequence")
+        .prefetch_related(
+            "signoffs__user", Prefetch("predecessor_links", queryset=Dependency.objects.select_related("predecessor"))
+        )
+        .order_by("planned_finish", "runbook__merger__name", "sequence")[:REVIEW_CARDS]
     )
-    items = [_review_item(s, accesses[s.runbook.merger_id]) for s in checkpoints]
-    awaiting = [i for i in items if i["mine"] is None or i["mine"].decision != SignoffDecision.GO]
-    signed = [i for i in items if i not in awaiting]
-    mergers = list(Merger.objects.filter(pk__in=list(accesses)))
-    summaries = merger_summaries([m.pk for m in mergers])
-    ranked = sorted(mergers, key=lambda m: (summaries[m.pk]["risk_score"], m.name), reverse=True)
-    rows = [{"merger": m, "summary": summaries[m.pk], "roles": sorted(accesses[m.pk].roles)} for m in ranked]
-    advisor = any(Role.VENDOR_ADVISOR in a.roles for a in accesses.values())
+    awaiting = [_review_item(s, accesses[s.runbook.merger_id]) for s in checkpoints]
+    signed = [{"step": s} for s in to_sign.filter(signed_go).select_related("runbook__merger")
+              .order_by("planned_finish", "runbook__merger__name", "sequence")[:REVIEW_CARDS]]
+    # every merger ranked (the whole country for a national advisor), the REVIEW_MERGERS worst shown and
+    # counted by verdict; the rest on the full list, a page at a time (runbook/review_views.py)
+    ranked = mergers_by_risk(accesses)
+    rows = [{"merger": m, "summary": s} for m, s in ranked[:REVIEW_MERGERS]]
     return render(request, "runbook/review.html", {
-        "awaiting": awaiting, "signed": signed, "rows": rows, "advisor": advisor, "today": today(),
+        "awaiting": awaiting, "signed": signed, "rows": rows, "advisor": serves_as_advisor(accesses),
+        "today": today(), "awaiting_count": awaiting_count, "signed_count": signed_count,
+        "merger_count": len(ranked), "verdicts": verdict_counts(ranked),
     })

@@ -6,12 +6,15 @@ querysets, so a list of any length costs the same number of queries.
 from __future__ import annotations
 
 from django.contrib.auth import get_user_model
+from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from mergeplan.api_support import StrictSerializer
 from mergeplan.validation import planning_date_validator
-from municipalities.models import Merger, Municipality
+from municipalities.models import Merger, Municipality, Role
+from runbook.checkpoints import missing_go_message
+from runbook.history import event_sentences
 from runbook.models import (
     Blocks,
     CalendarRule,
@@ -21,11 +24,13 @@ from runbook.models import (
     Direction,
     Event,
     FreezeWindow,
+    Phase,
     PlanTag,
     RuleKind,
     Runbook,
     SignoffDecision,
     Step,
+    StepKind,
     StepStatus,
     Wave,
 )
@@ -102,6 +107,7 @@ class SignoffOutput(serializers.Serializer):
     decision = serializers.CharField()
     user = serializers.CharField(source="user.get_username")
     comment = serializers.CharField()
+    override_reason = serializers.CharField()
     signed_at = serializers.DateTimeField()
 
 
@@ -110,13 +116,18 @@ class CheckpointSerializer(MilestoneSerializer):
 
     signoffs = SignoffOutput(many=True, read_only=True)
     missing_signoffs = serializers.SerializerMethodField()
+    missing_text = serializers.SerializerMethodField()
 
     class Meta(MilestoneSerializer.Meta):
-        fields = [*MilestoneSerializer.Meta.fields, "signoffs", "missing_signoffs"]
+        fields = [*MilestoneSerializer.Meta.fields, "signoffs", "missing_signoffs", "missing_text"]
         read_only_fields = fields
 
     def get_missing_signoffs(self, obj) -> list[str]:
         return missing_go_roles(obj.signoffs.all())
+
+    def get_missing_text(self, obj) -> str:
+        """Who still has to say go, in the request's language ("" once both did)."""
+        return missing_go_message(missing_go_roles(obj.signoffs.all()))
 
 
 class DependencySerializer(serializers.ModelSerializer):
@@ -142,11 +153,17 @@ class EventSerializer(serializers.ModelSerializer):
     actor = serializers.CharField(source="actor.get_username", read_only=True, allow_null=True, default=None)
     object_type = serializers.CharField(source="content_type.model", read_only=True)
 
+    text = serializers.SerializerMethodField()
+
     class Meta:
         model = Event
         fields = ["id", "created_at", "actor", "merger", "verb", "object_type", "object_id", "object_repr",
-                  "changes", "message"]
+                  "changes", "message", "text"]
         read_only_fields = fields
+
+    def get_text(self, obj) -> str:
+        """The event as sentences in the request's language (the raw data stays in ``verb`` and ``changes``)."""
+        return event_sentences(obj).text
 
 
 # --- Input ------------------------------------------------------------------------------------------
@@ -186,6 +203,31 @@ class StepUpdateInput(StrictSerializer):
             self.fields["wave"].queryset = Wave.objects.filter(runbook_id=runbook_id)
 
 
+class StepCreateInput(StepUpdateInput):
+    """POST of a new step (the IT chief): its runbook, the phase (number) it ends, what it is, and its plan
+    fields. The key (``ny-N``) and the order are given by the server; dates come from the scheduler."""
+
+    runbook = serializers.PrimaryKeyRelatedField(queryset=Runbook.objects.none())
+    name = serializers.CharField(max_length=250)
+    phase = serializers.IntegerField(min_value=1, max_value=32767, help_text="The phase's number in the template.")
+    kind = serializers.ChoiceField(choices=StepKind.choices, required=False, default=StepKind.TASK)
+    domain = serializers.SlugRelatedField(slug_field="code", queryset=Domain.objects.all(), required=False,
+                                          allow_null=True)
+    responsible_role = serializers.ChoiceField(choices=Role.choices, required=False)
+
+    def __init__(self, *args, runbooks=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        if runbooks is not None:
+            self.fields["runbook"].queryset = runbooks
+
+    def validate(self, attrs):
+        runbook = attrs["runbook"]
+        phase = Phase.objects.filter(template_id=runbook.template_id, number=attrs["phase"]).first()
+        if phase is None:
+            raise serializers.ValidationError({"phase": [_("No phase of this runbook has that number.")]})
+        return {**attrs, "phase": phase}
+
+
 class StepTransitionInput(StrictSerializer):
     status = serializers.ChoiceField(choices=StepStatus.choices)
     override_reason = serializers.CharField(required=False, allow_blank=True, max_length=2000, default="")
@@ -195,6 +237,7 @@ class StepTransitionInput(StrictSerializer):
 class CheckpointSignInput(StrictSerializer):
     decision = serializers.ChoiceField(choices=SignoffDecision.choices)
     comment = serializers.CharField(required=False, allow_blank=True, max_length=5000, default="")
+    override_reason = serializers.CharField(required=False, allow_blank=True, max_length=2000, default="")
 
 
 class DependencyCreateInput(StrictSerializer):

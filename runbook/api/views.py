@@ -40,6 +40,7 @@ from mergeplan.api_support import (
 from mergeplan.list_etags import ListETagMixin, early_not_modified, list_etag, not_modified, scoped_stamp
 from municipalities.models import Merger, Municipality
 from municipalities.permissions import Action, restrict
+from runbook.baselines import LATEST_ENTRY_ORDER
 from runbook.models import (
     BaselineEntry,
     CalendarRule,
@@ -54,6 +55,7 @@ from runbook.models import (
     StepKind,
     Wave,
 )
+from runbook.plan_services import step_create, step_delete
 from runbook.services import (
     calendar_entry_delete,
     calendar_entry_save,
@@ -82,6 +84,7 @@ from .serializers import (
     FreezeWindowSerializer,
     MilestoneSerializer,
     RunbookSerializer,
+    StepCreateInput,
     StepSerializer,
     StepTransitionInput,
     StepUpdateInput,
@@ -115,9 +118,7 @@ def annotate_steps(qs):
 
 def annotate_milestones(qs):
     """Step annotations plus the planned date and the latest baseline's date."""
-    latest_baseline = BaselineEntry.objects.filter(step=OuterRef("pk")).order_by(
-        "-baseline_id"
-    )
+    latest_baseline = BaselineEntry.objects.filter(step=OuterRef("pk")).order_by(*LATEST_ENTRY_ORDER)
     return annotate_steps(qs).annotate(
         planned_date=Coalesce("go_live", "planned_finish", "planned_start"),
         baseline_date=Subquery(latest_baseline.values("planned_finish")[:1]),
@@ -188,7 +189,7 @@ class StepViewSet(
     search_fields = ["name", "name_en", "key"]
     ordering_fields = ["sequence", "planned_start", "planned_finish", "total_slack", "status", "id"]
     ordering = ["runbook__merger_id", "sequence", "id"]
-    http_method_names = ["get", "patch", "post", "head", "options"]
+    http_method_names = ["get", "patch", "post", "delete", "head", "options"]
 
     def get_queryset(self):
         return steps_in_scope(self.request.user)
@@ -218,6 +219,30 @@ class StepViewSet(
 
     def update(self, request, *args, **kwargs):  # PUT is not offered
         return self.http_method_not_allowed(request, *args, **kwargs)
+
+    @extend_schema(request=StepCreateInput, responses={201: StepSerializer})
+    def create(self, request, *args, **kwargs):
+        """Add a step to a runbook (IT chief): at the end of its phase, with a key of its own (``ny-N``)."""
+        runbooks = runbooks_in_scope(request.user)
+        ref = request.data.get("runbook") if isinstance(request.data, dict) else None
+        runbook = runbooks.filter(pk=ref).first() if isinstance(ref, int) and not isinstance(ref, bool) else None
+        data = StepCreateInput(data=request.data, runbooks=runbooks, merger_id=getattr(runbook, "merger_id", None),
+                               runbook_id=getattr(runbook, "pk", None))
+        data.is_valid(raise_exception=True)
+        values = dict(data.validated_data)
+        runbook = values.pop("runbook")
+        self.require(Action.EDIT_PLAN, merger_id=runbook.merger_id)
+        step = step_create(runbook=runbook, actor=request.user, data=values)
+        return self.object_response(step, status_code=status.HTTP_201_CREATED)
+
+    def destroy(self, request, *args, **kwargs):
+        """Delete a step that has not begun, with its dependencies (IT chief; ``If-Match`` required)."""
+        step = self.get_object()
+        self.require(Action.EDIT_PLAN, merger_id=step.merger_id)
+        with atomic_write():
+            locked = self.locked(step)
+            step_delete(step=locked, actor=request.user, expected_version=locked.version)
+        return Response(status=status.HTTP_204_NO_CONTENT)
 
     @extend_schema(request=StepTransitionInput, responses=StepSerializer)
     @action(detail=True, methods=["post"])
@@ -288,7 +313,9 @@ class CheckpointViewSet(ETagMixin, PolicyMixin, viewsets.ReadOnlyModelViewSet):
     @extend_schema(request=CheckpointSignInput, responses=CheckpointSerializer)
     @action(detail=True, methods=["post"])
     def sign(self, request, pk=None):
-        """Sign go or no go in your role (IT chief or vendor advisor); signing again replaces it."""
+        """Give go or no go in your role (IT chief or vendor advisor); giving it again replaces it. Only once
+        the checkpoint's predecessors are done, else with ``override_reason``; both roles' go passes it (done).
+        The answer says who is still missing (``missing_signoffs``, ``missing_text``)."""
         step = self.get_object()
         self.require(Action.SIGN_CHECKPOINT, merger_id=step.merger_id, obj=step)
         data = CheckpointSignInput(data=request.data)
@@ -297,7 +324,7 @@ class CheckpointViewSet(ETagMixin, PolicyMixin, viewsets.ReadOnlyModelViewSet):
             locked = self.locked(step)
             checkpoint_sign(
                 step=locked, actor=request.user, decision=data.validated_data["decision"],
-                comment=data.validated_data["comment"],
+                comment=data.validated_data["comment"], override_reason=data.validated_data["override_reason"],
             )
         return self.object_response(step)
 
@@ -553,11 +580,6 @@ class MilestoneCalendarView(APIView):
     renderer_classes = [ICalRenderer]
     content_negotiation_class = _FirstRenderer
 
-    @extend_schema(
-        parameters=[OpenApiParameter("token", OpenApiTypes.STR, OpenApiParameter.QUERY, required=False,
-                                     description="Calendar feed token")],
-        responses={(200, "text/calendar"): OpenApiResponse(OpenApiTypes.BINARY, description="iCalendar feed")},
-    )
     def dispatch(self, request, *args, **kwargs):
         early = early_not_modified(request, self, "milestones-ics", _feed_stamp, merger_id=kwargs.get("pk"),
                                    accepted=None)
@@ -566,6 +588,11 @@ class MilestoneCalendarView(APIView):
             return early
         return super().dispatch(request, *args, **kwargs)
 
+    @extend_schema(
+        parameters=[OpenApiParameter("token", OpenApiTypes.STR, OpenApiParameter.QUERY, required=False,
+                                     description="Calendar feed token")],
+        responses={(200, "text/calendar"): OpenApiResponse(OpenApiTypes.BINARY, description="iCalendar feed")},
+    )
     def get(self, request, pk: int):
         # If-None-Match: one query (the stamp of this merger's milestones within the user's scope), no rows
         etag = list_etag(request, "milestones-ics", scoped_stamp("milestones-ics", _feed_stamp, request.user, pk))

@@ -65,7 +65,7 @@ def test_stale_if_match_is_412_and_changes_nothing(world):
     [
         ("/api/v1/mergers/{a}/", "patch", {"dispensation_status": "granted", "dispensation_date": "2006-07-01"}),
         ("/api/v1/mergers/{a}/recompute/", "post", None),
-        ("/api/v1/checkpoints/{checkpoint}/sign/", "post", {"decision": "go"}),
+        ("/api/v1/checkpoints/{checkpoint}/sign/", "post", {"decision": "go", "override_reason": "early"}),
         ("/api/v1/dependencies/{dependency}/", "delete", None),
     ],
 )
@@ -103,7 +103,8 @@ def _blind_writes(world, extra_system) -> list[tuple[str, str, object]]:
     return [
         ("patch", f"/api/v1/steps/{step.pk}/", {"description": "blind"}),
         ("post", f"/api/v1/steps/{step.pk}/transition/", {"status": "in_progress"}),
-        ("post", f"/api/v1/checkpoints/{world.checkpoint(world.a).pk}/sign/", {"decision": "go"}),
+        ("post", f"/api/v1/checkpoints/{world.checkpoint(world.a).pk}/sign/",
+         {"decision": "go", "override_reason": "early"}),
         ("patch", f"/api/v1/mergers/{world.a.pk}/", {"dispensation_status": "applied"}),
         ("post", f"/api/v1/mergers/{world.a.pk}/recompute/", None),
         ("delete", f"/api/v1/dependencies/{Dependency.objects.filter(runbook__merger=world.a).first().pk}/", None),

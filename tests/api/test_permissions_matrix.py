@@ -120,6 +120,7 @@ def _counts() -> dict:
         "comments": Comment.objects.count(),
         "signoffs": CheckpointSignoff.objects.count(),
         "instances": SystemInstance.objects.count(),
+        "steps": Step.objects.count(),
         "step_versions": sorted(Step.objects.values_list("version", flat=True)),
         "step_status": sorted(Step.objects.values_list("status", flat=True)),
         "mergers": sorted(Merger.objects.values_list("version", "dispensation_status")),
@@ -141,7 +142,8 @@ def _write(world, action: str, merger, extra_system):
         case "transition_chief_step":
             return "post", f"/api/v1/steps/{world.step(merger, '1').pk}/transition/", {"status": "in_progress"}
         case "sign":
-            return "post", f"/api/v1/checkpoints/{world.checkpoint(merger).pk}/sign/", {"decision": "go"}
+            return ("post", f"/api/v1/checkpoints/{world.checkpoint(merger).pk}/sign/",
+                    {"decision": "go", "override_reason": "before the rehearsal, on purpose"})
         case "dispensation":
             return ("patch", f"/api/v1/mergers/{merger.pk}/",
                     {"dispensation_status": "granted", "dispensation_date": "2006-07-01"})
@@ -153,6 +155,10 @@ def _write(world, action: str, merger, extra_system):
         case "dependency_remove":
             dep = Dependency.objects.filter(runbook__merger=merger).order_by("pk").first()
             return "delete", f"/api/v1/dependencies/{dep.pk}/", None
+        case "step_create":
+            return "post", "/api/v1/steps/", {"runbook": merger.runbook.pk, "name": "Ny opgave", "phase": 1}
+        case "step_delete":
+            return "delete", f"/api/v1/steps/{world.step(merger, '2-').pk}/", None
         case "comment":
             return "post", "/api/v1/comments/", {"step": world.step(merger, "1").pk, "body": "Tak for det"}
         case "instance_add_own":
@@ -182,6 +188,8 @@ WRITES = {
     "recompute":             (401, 403, 403, 403, 202, 403, 404),
     "dependency_add":        (401, 403, 403, 403, 201, 403, 400),
     "dependency_remove":     (401, 403, 403, 403, 204, 403, 404),
+    "step_create":           (401, 403, 403, 403, 201, 403, 400),
+    "step_delete":           (401, 403, 403, 403, 204, 403, 404),
     "comment":               (401, 403, 201, 201, 201, 403, 400),
     "instance_add_own":      (401, 403, 201, 403, 201, 403, 400),
     "instance_add_other":    (401, 403, 403, 403, 201, 403, 400),
@@ -220,7 +228,7 @@ def test_write_to_other_merger_is_404_and_changes_nothing(world, extra_system, a
 
     assert response.status_code in (400, 404), response.content
     if response.status_code == 400:
-        assert set(response.json()) & {"predecessor", "successor", "step", "municipality"}
+        assert set(response.json()) & {"predecessor", "successor", "step", "municipality", "runbook"}
     assert _counts() == before
 
 

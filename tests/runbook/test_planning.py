@@ -147,7 +147,7 @@ def test_capacity_overflow_in_plain_words(chief):
     overflow = [f for f in Runbook.objects.get(merger=merger).schedule_findings if f["kind"] == "capacity_overflow"]
     assert overflow and overflow[0]["count"] == 4 and overflow[0]["capacity"] == 2
     with translation.override("en"):
-        assert finding_message(overflow[0]) == "KMD: 4 cutovers in week 2006-W27, capacity 2"
+        assert finding_message(overflow[0]) == "KMD: 4 cutovers in week 27 (2006), capacity 2"
         shown = schedule_for_merger(merger)
     assert not shown["feasible"] and shown["findings"][0]["message"].startswith("KMD: 4 cutovers")
 
@@ -190,7 +190,7 @@ def test_deadline_missed_is_a_finding_in_plain_words(merger, chief):
     missed = [f for f in findings if f["kind"] == "deadline_missed"]
     assert missed and missed[0]["step_keys"][-1] == "1" and missed[0]["days"] == 2
     with translation.override("en"):
-        assert finding_message(missed[0]) == "Chain 1 misses 2006-03-17 by 2 working days"
+        assert finding_message(missed[0]) == "Chain 1 misses 17 Mar 2006 by 2 working days"
     assert Step.objects.get(pk=survey.pk).total_slack == -2
 
 

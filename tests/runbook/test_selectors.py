@@ -62,14 +62,14 @@ def test_finding_messages_in_plain_words():
     with translation.override("en"):
         assert finding_message(
             {"kind": "deadline_missed", "step_keys": ["12", "19", "29-payroll"], "date": "2007-01-02", "days": 4}
-        ) == "Chain 12 → 19 → 29-payroll misses 2007-01-02 by 4 working days"
+        ) == "Chain 12 → 19 → 29-payroll misses 2 Jan 2007 by 4 working days"
         assert finding_message(
             {"kind": "capacity_overflow", "vendor": "kmd", "vendor_name": "KMD", "week": "2006-W52",
              "count": 5, "capacity": 2}
-        ) == "KMD: 5 cutovers in week 2006-W52, capacity 2"
+        ) == "KMD: 5 cutovers in week 52 (2006), capacity 2"
         long = finding_message({"kind": "deadline_missed", "step_keys": [str(i) for i in range(10)],
                                 "date": "2007-01-02", "days": 1})
-        assert long == "Chain 0 → 1 → … → 7 → 8 → 9 misses 2007-01-02 by 1 working day"
+        assert long == "Chain 0 → 1 → … → 7 → 8 → 9 misses 2 Jan 2007 by 1 working day"
     with translation.override("da"):
         assert "KMD" in finding_message({"kind": "capacity_overflow", "vendor_name": "KMD", "week": "2006-W52",
                                          "count": 5, "capacity": 2})

@@ -301,7 +301,8 @@ def test_checkpoint_needs_both_go_signoffs(merger, chief):
         checkpoint_sign(step=checkpoint, actor=advisor, decision="no_go", comment="")
     checkpoint_sign(step=checkpoint, actor=advisor, decision="go", comment="KMD er klar")
     assert CheckpointSignoff.objects.filter(step=checkpoint).count() == 2
-    assert step_transition(step=checkpoint, status=StepStatus.DONE, actor=chief).status == StepStatus.DONE
+    # the second go passes the checkpoint (tests/runbook/test_checkpoints.py)
+    assert Step.objects.get(pk=checkpoint.pk).status == StepStatus.DONE
     assert Event.objects.filter(verb="checkpoint_signed", object_id=checkpoint.pk).count() == 2
 
 

@@ -189,7 +189,10 @@ def test_systems_matrix_cells_and_conversion_links(world):
     body = response.content.decode()
     assert "?conversion=" in body
     assert "inferred" in body  # SystemInstance.is_inferred defaults to True: shown as such
-    assert len(response.context["rows"]) == world.merger.members.count()
+    # one row per area, one cell per member municipality (the matrix is areas × municipalities)
+    rows = response.context["rows"]
+    assert len(rows) == len(response.context["domains"]) > 0
+    assert all(len(row["cells"]) == world.merger.members.count() for row in rows)
 
 
 def test_report_is_printable(world):
@@ -218,22 +221,4 @@ def test_review_ranks_mergers_by_risk(world):
     assert [r["merger"] for r in rows][0] == world.other
 
 
-def test_vendor_load_shows_both_scenarios(world):
-    response = world.client("advisor").get(reverse("vendor-load") + "?vendor=kmd")
-    assert response.status_code == 200
-    assert response.context["vendor"].code == "kmd"
-    assert len(response.context["series_names"]) == 2
-    assert 'class="chart vendor-load"' in response.content.decode()
-
-
-def test_vendor_load_keeps_the_national_run_apart_and_marks_an_assumed_capacity(world):
-    from runbook.planning import schedule_apply_all
-
-    schedule_apply_all()  # no dispensation: every cutover in the legal-date national run (big bang too)
-    response = world.client("advisor").get(reverse("vendor-load") + "?vendor=kmd")
-    body = response.content.decode()
-    rows = response.context["table"]
-    legal_week = next(r for r in rows if r["week"] == "2007-W01")
-    assert all(v["n"] == v["national"] and not v["over"] for v in legal_week["values"])
-    assert response.context["capacity_inferred"] and 'class="inferred"' in body
-    assert response.context["peaks"] and not any(p["over"] for p in response.context["peaks"])
+# the vendor load page: tests/web/test_vendor_load.py

@@ -21,18 +21,27 @@ pytestmark = pytest.mark.django_db
 
 #: page -> queries (session + user + the page's own)
 PINNED = {
-    "home": 7,  # + memberships, mergers, step aggregates per merger, findings and plan checks, blocked steps
-    "merger-dashboard": 16,  # + access, merger, progress, schedule, at risk, overdue, blocked, upcoming,
-    # the verdict (step aggregates, findings and plan checks, blocked steps), go-lives, snapshots, members
-    "merger-timeline": 12,  # + access, merger, phases, members, domains, steps, baseline, waves, freeze
-    # windows, calendar rules
-    "merger-runbook": 8,  # + access, merger, phases, members, domains, steps
-    "merger-systems": 9,  # + access, merger, members, instances, harmonisations, conversions, step counts
-    "merger-report": 16,  # the dashboard's reads
-    "step-detail": 10,  # + access, merger, step, predecessors, successors, comments, events, sign-offs
-    "review": 10,  # + memberships, checkpoints, their sign-offs, signers, mergers, aggregates, findings,
-    # blocked steps
-    "vendor-load": 5,  # + memberships, vendors, stored schedules
+    "home": 8,  # + memberships, mergers, step aggregates per merger, findings and plan checks, blocked steps,
+    # standing no-gos
+    "merger-dashboard": 19,  # + access, merger, progress, schedule, at risk, overdue, blocked, upcoming,
+    # the verdict (step aggregates, findings and plan checks, blocked steps, no-gos), go-lives, snapshots,
+    # members, recent changes, the merger alerts (no-gos in the header)
+    "merger-timeline": 15,  # + access, merger, phases, members, domains, steps, baselines, waves, plan state
+    # (critical path, pending replan), dependencies, freeze windows, calendar rules, the merger alerts
+    "merger-runbook": 9,  # + access, merger, phases, members, domains, steps, the merger alerts
+    "merger-systems": 10,  # + access, merger, members, instances, harmonisations, conversions, step counts,
+    # the merger alerts
+    "merger-report": 18,  # the dashboard's reads but the recent changes
+    "step-detail": 12,  # + access, merger, step, predecessors, successors, comments, events, sign-offs,
+    # whether a replan is pending (the plan-editing notice), the merger alerts
+    "review": 14,  # + memberships, checkpoints, their sign-offs, signers, their predecessors, mergers,
+    # aggregates, findings, blocked steps, no-gos; the checkpoints counted (awaiting, signed) and the first
+    # signed ones (the cards are the soonest REVIEW_CARDS, not every checkpoint of the country)
+    "review-mergers": 8,  # + memberships, mergers, aggregates, findings, blocked steps, no-gos (every merger
+    # ranked, one page shown)
+    "vendor-load": 8,  # + memberships, vendors, the vendor's go-lives, capacity periods, merger names, the
+    # stored scenarios' loads
+    "my-steps": 8,  # + memberships, mergers and phases (filter choices), count, the page's ids, its steps
     "settings-tokens": 3,  # + tokens
     "settings-feed": 5,  # + memberships, mergers, feed tokens
 }
@@ -49,12 +58,12 @@ def _merger(chief, *, municipalities, domains):
         comment_add(step=step, author=chief, body=f"reply {step.key}")
     step_transition(step=steps[0], status="in_progress", actor=chief)
     checkpoint = next(s for s in steps if s.kind == StepKind.CHECKPOINT)
-    checkpoint_sign(step=checkpoint, actor=advisor, decision="go", comment="ok")
+    checkpoint_sign(step=checkpoint, actor=advisor, decision="go", comment="ok", override_reason="early, on purpose")
     return merger, steps[0]
 
 
 def _url(name, merger, step):
-    if name in ("home", "review", "vendor-load", "settings-tokens", "settings-feed"):
+    if name in ("home", "review", "review-mergers", "vendor-load", "my-steps", "settings-tokens", "settings-feed"):
         return reverse(name)
     if name == "step-detail":
         return reverse(name, kwargs={"merger_id": merger.pk, "step_id": step.pk})
