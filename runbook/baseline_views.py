@@ -16,6 +16,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 from mergeplan.clock import today
 from mergeplan.exceptions import ApplicationError
 from mergeplan.exports import Column, export_response
+from mergeplan.formats import stamp
 from municipalities.permissions import Action
 from municipalities.views import form_refusal, merger_or_404
 from systems.models import LegalBinding
@@ -37,13 +38,13 @@ class BaselineCompareForm(forms.Form):
 
     def __init__(self, data, *, baselines, **kwargs):
         super().__init__(data, **kwargs)
-        choices = [(b.pk, f"{b.name} ({date_format(b.captured_at, 'j. b. Y')})") for b in baselines]
+        choices = [(b.pk, f"{b.name} ({stamp(b.captured_at)})") for b in baselines]
         self.fields["baseline"].choices = choices
         self.fields["against"].choices = [("", _("The plan now")), *choices]
 
 
 def _suggested_name() -> str:
-    return _("Plan of %(date)s") % {"date": date_format(today(), "j. F Y")}
+    return _("Plan of %(date)s") % {"date": date_format(today())}
 
 
 @login_required

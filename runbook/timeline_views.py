@@ -67,12 +67,12 @@ def window_label(window: dict) -> str:
     scope = ", ".join(x for x in (window.get("domain__code"), window.get("vendor__code")) if x)
     blocks = (_("no go-live and no user work") if window.get("blocks") == "work" else _("no go-live"))
     name = f"{window['name']} ({scope})" if scope else window["name"]
-    return f"{name}: {date_format(window['start'], 'j. b. Y')} – {date_format(window['end'], 'j. b. Y')} · {blocks}"
+    return f"{name}: {date_format(window['start'])} – {date_format(window['end'])} · {blocks}"
 
 
 @lru_cache(maxsize=4096)
 def _day_in(d: dt.date, language: str) -> str:
-    return date_format(d, "j. b. Y")
+    return date_format(d)
 
 
 def _day(d: dt.date | None) -> str:
