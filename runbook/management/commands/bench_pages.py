@@ -45,6 +45,10 @@ class Command(BaseCommand):
     def add_arguments(self, parser) -> None:
         parser.add_argument("--user", default="kmd-raadgiver", help="the user to log in as")
         parser.add_argument("--runs", type=int, default=15, help="requests per page after one warm-up")
+        parser.add_argument("--merger", default="",
+                            help="a merger's code: time that merger's pages (the walk: dashboard, timeline at "
+                                 "each zoom, runbook, a step, baselines and their comparison, systems, report, "
+                                 "exports) instead of the cross-merger pages; log in as its IT chief (--user bent)")
         parser.add_argument("--analyze", action="store_true",
                             help="PostgreSQL: ANALYZE the database first (after a bulk load with autovacuum off "
                                  "the planner has no statistics and picks hash joins over whole tables)")
@@ -89,6 +93,35 @@ class Command(BaseCommand):
                                  reverse("vendor-load") + f"?vendor=kmd&week={iso[0]}-W{iso[1]:02d}"))
         return pages
 
+    def _merger_pages(self, code: str) -> list[tuple[str, str]]:
+        merger = Merger.objects.filter(code=code).first()
+        if merger is None:
+            raise CommandError(f"no merger with the code {code!r}")
+        m = merger.pk
+        step = (Step.objects.filter(runbook__merger=merger, kind=StepKind.CUTOVER).order_by("sequence")
+                .values_list("pk", flat=True).first())
+        pages = [
+            ("trivial (/healthz)", "/healthz"),
+            ("signed-in trivial (tokens)", reverse("settings-tokens")),
+            ("dashboard", reverse("merger-dashboard", args=[m])),
+            ("timeline (month)", reverse("merger-timeline", args=[m])),
+            ("timeline (week)", reverse("merger-timeline", args=[m]) + "?zoom=week"),
+            ("timeline (quarter)", reverse("merger-timeline", args=[m]) + "?zoom=quarter"),
+            ("runbook", reverse("merger-runbook", args=[m])),
+            ("baselines", reverse("merger-baselines", args=[m])),
+            ("baseline comparison", reverse("merger-baseline-comparison", args=[m])),
+            ("systems", reverse("merger-systems", args=[m])),
+            ("status report", reverse("merger-report", args=[m])),
+            ("runbook export (csv)", reverse("merger-runbook-export", args=[m, "csv"])),
+            ("runbook export (xlsx)", reverse("merger-runbook-export", args=[m, "xlsx"])),
+            ("review", reverse("review")),
+            ("my steps", reverse("my-steps")),
+        ]
+        if step is not None:
+            pages.insert(7, ("step (a cutover)", reverse("step-detail", args=[m, step])))
+            pages.insert(8, ("step, change the plan", reverse("step-plan-edit", args=[m, step])))
+        return pages
+
     def handle(self, *args, **options) -> None:
         runs = max(1, options["runs"])
         user = get_user_model().objects.filter(username=options["user"]).first()
@@ -97,7 +130,7 @@ class Command(BaseCommand):
         self._statistics(options["analyze"])
         mergers = len(accesses_for(user))
         every = Merger.objects.count()
-        if mergers < every:
+        if mergers < every and not options["merger"]:
             self.stdout.write(self.style.WARNING(f"{options['user']} serves {mergers} of the {every} mergers, "
                                                  "not the whole country"))
         self.stdout.write(f"{connection.vendor}, {options['user']} serves {mergers} of {every} mergers, "
@@ -106,7 +139,8 @@ class Command(BaseCommand):
             client = Client()
             client.force_login(user)
             rows = []
-            for label, url in self._pages(user):
+            pages = self._merger_pages(options["merger"]) if options["merger"] else self._pages(user)
+            for label, url in pages:
                 response = client.get(url)  # warm-up: caches, first connection
                 if response.status_code != 200:
                     raise CommandError(f"{url} answered {response.status_code}")
