@@ -78,12 +78,12 @@ MUNICIPALITIES: list[tuple[str, str, int, bool, bool, str, str]] = [
     ("531", "Skærbæk", 7_294, False, False, "koord-skaerbaek", "Inkl. Rømø."),
     (
         "525", "Nørre-Rangstrup", 9_502, False, False, "koord-noerre-rangstrup",
-        "Sæde: Toftlund. Bevtoft sogn stemte 12. april 2005 55,3 % for Haderslev og følger ikke med "
+        "Administrationsby: Toftlund. Bevtoft sogn stemte 12. april 2005 55,3 % for Haderslev og følger ikke med "
         "ind i Tønder Kommune (V). Endnu ikke på den fælles infrastruktur.",
     ),
     (
         "505", "Bredebro", 3_680, False, True, "koord-bredebro",
-        "Befolkning omtrentlig: 42.645 for de seks minus de fem andre (I).",
+        "Indbyggertal omtrentligt: 42.645 for de seks minus de fem andre (I).",
     ),
 ]
 
@@ -236,7 +236,7 @@ def municipalities_seed() -> dict[str, Municipality]:
     """The six municipalities with their 2005 facts, keyed by code."""
     result = {}
     for code, name, population, code_inferred, population_inferred, _coord, notes in MUNICIPALITIES:
-        source = "Befolkning 2005: " + SOURCE_ARTICLE
+        source = "Indbyggertal 2005: " + SOURCE_ARTICLE
         source += "; kode: antaget (I)" if code_inferred else "; kode: Danmarks Statistik"
         result[code], _ = Municipality.objects.update_or_create(
             code=code,
