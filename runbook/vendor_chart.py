@@ -24,8 +24,9 @@ def _n(value: float) -> str:
 
 @dataclass(frozen=True)
 class LoadLabels:
-    """The chart's words, translated by the caller. ``week`` and ``tooltip`` are %-format strings:
-    ``week`` with %(week)d and %(year)d; ``tooltip`` with %(week)s, %(n)d, %(capacity)s, %(national)d."""
+    """The chart's words, translated by the caller. ``week``, ``axis_week`` and ``tooltip`` are %-format
+    strings: ``week`` (the tooltip's week) and ``axis_week`` (the axis's shorter one) with %(week)d and
+    %(year)d; ``tooltip`` with %(week)s, %(n)d, %(capacity)s, %(national)d."""
 
     title: str
     desc: str
@@ -33,6 +34,14 @@ class LoadLabels:
     national: str
     over: str
     tooltip: str
+    week: str = "week %(week)d (%(year)d)"
+    axis_week: str = "wk %(week)d"
+
+
+def _week_parts(iso: str) -> dict[str, int]:
+    """``"2006-W27"`` → ``{"year": 2006, "week": 27}``."""
+    year, week = iso.split("-W", 1)
+    return {"year": int(year), "week": int(week)}
 
 
 _DEFS = (
@@ -84,7 +93,7 @@ def vendor_load_chart(
         cap = capacity.get(week)
         over = cap is not None and counted[week] > cap
         nat = national.get(week, 0)
-        tip = labels.tooltip % {"week": week, "n": counted[week], "capacity": "—" if cap is None else cap,
+        tip = labels.tooltip % {"week": labels.week % _week_parts(week), "n": counted[week], "capacity": "—" if cap is None else cap,
                                 "national": nat}
         cls = "week" + (" selected" if week == selected else "") + (" over" if over else "")
         out.append(f'<a href="{_e(hrefs.get(week, "#"))}" class="{cls}" data-week="{_e(week)}">'
@@ -111,7 +120,7 @@ def vendor_load_chart(
             tx = x0 + slot / 2
             ty = pad_t + ch + 12
             out.append(f'<text class="axis week-label" x="{_n(tx)}" y="{ty}" text-anchor="end" '
-                       f'transform="rotate(-60 {_n(tx)} {ty})">{_e(week)}</text>')
+                       f'transform="rotate(-60 {_n(tx)} {ty})">{_e(labels.axis_week % _week_parts(week))}</text>')
     # the capacity: a stepped line, week by week (none where the vendor is unlimited)
     path: list[str] = []
     for i, week in enumerate(weeks):

@@ -12,7 +12,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
+from django.utils.translation import ngettext, pgettext
 
 from mergeplan.clock import today
 from municipalities.models import Merger
@@ -112,6 +112,8 @@ def vendor_load(request: HttpRequest) -> HttpResponse:
             ) % {"n": len(merger_ids), "first": data.weeks[0], "last": data.weeks[-1]},
             capacity=_("Capacity"), national=_("National run"), over=_("over capacity"),
             tooltip=_("%(week)s: %(n)d go-lives, capacity %(capacity)s, %(national)d in the national run"),
+            week=_("week %(week)d (%(year)d)"),
+            axis_week=pgettext("the vendor-load chart's week axis", "wk %(week)d"),
         ),
     )
     table = [

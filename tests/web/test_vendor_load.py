@@ -71,6 +71,11 @@ def test_the_axis_is_to_scale_and_bars_are_stacked_by_merger(world):
     assert {item["idx"] for item in legend} == {0, 1}
     assert sum(item["n"] for item in legend) == len(days)
     assert 'class="load m0' in body and 'class="load m1' in body and 'class="capacity"' in body
+    # weeks read as Danish staff write them (LANGUAGE.md): "uge 27" on the axis, "uge 27 (2006)" in the tips
+    first = weeks_between(week_monday(weeks[0]), week_monday(weeks[0]))[0]
+    year, number = first.split("-W")
+    assert f">uge {int(number)}</text>" in body and f"uge {int(number)} ({year}):" in body
+    assert not re.search(r">\d{4}-W\d\d</text>", body)
 
 
 def test_the_capacity_line_drops_in_the_summer_period(world):
