@@ -504,7 +504,7 @@ def users_seed(merger: Merger, municipalities: dict[str, Municipality], vendors:
     users = {
         "admin": user("admin", "Admin", "", is_staff=True, is_superuser=True),
         "bent": user("bent", "Bent", "Johannsen", is_staff=True),
-        "kmd-raadgiver": user("kmd-raadgiver", "KMD", "Rådgiver"),
+        "kmd-raadgiver": user("kmd-raadgiver", "Karen", "Mortensen"),
         "laeser": user("laeser", "Læser", "Sammenlægningsudvalget"),
     }
     Membership.objects.get_or_create(user=users["bent"], merger=merger, role=Role.IT_CHIEF)
