@@ -26,7 +26,8 @@ _DESCRIPTIONS = {
     "400": "Bad Request: a query parameter or a field of the body is invalid (messages per field).",
     "401": "Unauthorized: no valid token or session.",
     "403": "Forbidden: signed in, but this role or token may not do this.",
-    "404": "Not Found: no such object within your mergers (on a list: no such page).",
+    "404": "Not Found: no such object within your mergers (on a list: no such page; anywhere: an unknown "
+           "?format=).",
     "409": "Conflict: the change conflicts with the plan or with another change.",
     "412": "Precondition Failed: the object changed since the ETag sent in If-Match.",
     "413": "Payload Too Large: the request body is over the limit.",
@@ -57,7 +58,8 @@ def _codes(path: str, method: str, operation: dict) -> list[str]:
         codes.append("400")
     if has_query:
         codes.append("414")
-    if is_detail or (method == "get" and any(p.get("name") == "page" for p in params)):
+    if (is_detail or (method == "get" and any(p.get("name") == "page" for p in params))
+            or any(p.get("name") == "format" for p in params)):  # DRF answers an unknown ?format= with 404
         codes.append("404")
     if method in ("post", "put", "patch", "delete"):
         codes.append("409")
@@ -103,8 +105,9 @@ def document_error_responses(result, generator, request, public):
                 continue
             responses = operation["responses"]
             _bound_integer_parameters(operation)
-            if any(p.get("name") == "format" and "csv" in (p.get("schema", {}).get("enum") or [])
-                   for p in operation.get("parameters", [])):
+            csv = any(p.get("name") == "format" and "csv" in (p.get("schema", {}).get("enum") or [])
+                      for p in operation.get("parameters", []))
+            if csv:
                 for response in responses.values():  # ?format=csv answers CSV, errors included
                     if "content" in response:
                         response["content"].setdefault("text/csv", {"schema": {"type": "string"}})
@@ -114,6 +117,6 @@ def document_error_responses(result, generator, request, public):
                 responses[code] = {"description": _DESCRIPTIONS[code]}
                 if code not in ("304", "414"):  # no body / gunicorn's own page
                     responses[code]["content"] = _content(path, code)
-                    if "text/csv" in next(iter(responses.values())).get("content", {}):
+                    if csv:
                         responses[code]["content"]["text/csv"] = {"schema": {"type": "string"}}
     return result

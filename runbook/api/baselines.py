@@ -10,9 +10,8 @@ from __future__ import annotations
 
 from django.db.models import Count
 from django.utils.translation import gettext as _
-from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
-from rest_framework import mixins, serializers, status, viewsets
+from rest_framework import exceptions, mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
@@ -143,8 +142,9 @@ class BaselineViewSet(ETagMixin, PolicyMixin, mixins.CreateModelMixin, viewsets.
 
     @extend_schema(
         parameters=[OpenApiParameter(
-            "against", OpenApiTypes.INT, OpenApiParameter.QUERY, required=False,
-            description="Another baseline of the same runbook; left out: the plan as it is now.",
+            "against", {"type": "integer", "minimum": 1}, OpenApiParameter.QUERY, required=False,
+            description="Another baseline of the same runbook (404 when it names none); left out: the plan as it "
+                        "is now.",
         )],
         responses=ComparisonSerializer,
         filters=False,
@@ -159,7 +159,7 @@ class BaselineViewSet(ETagMixin, PolicyMixin, mixins.CreateModelMixin, viewsets.
         if raw is not None:
             if not raw.isdigit() or int(raw) < 1:
                 raise serializers.ValidationError({"against": [_("Give the id of a baseline.")]})
-            against = self.get_queryset().filter(pk=int(raw)).first()
-            if against is None:
-                raise serializers.ValidationError({"against": [_("No such baseline.")]})
+            against = self.get_queryset().filter(pk=int(raw), runbook_id=base.runbook_id).first()
+            if against is None:  # as an unknown id in the path: not found within what the user may see
+                raise exceptions.NotFound(_("The runbook has no baseline with the id given in against."))
         return Response(comparison_data(baseline_compare(base=base, to=against)))

@@ -6,9 +6,11 @@ import datetime as dt
 
 import pytest
 
+from municipalities.models import Role
 from runbook.baselines import baseline_capture
 from runbook.models import Baseline, BaselineEntry, Event, Step, StepKind
 from tests.api.conftest import client_for
+from tests.factories import MembershipFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -143,10 +145,17 @@ def test_comparison_of_two_baselines(world):
     assert body["summary"]["earlier"] == 1 and body["summary"]["slipped"] == 0
 
 
-@pytest.mark.parametrize("against", ["abc", "0", "-1", "999999", "theirs"])
-def test_comparison_refuses_a_bad_against_naming_it(world, against):
+@pytest.mark.parametrize(("against", "code"), [("abc", 400), ("0", 400), ("-1", 400), ("999999", 404),
+                                               ("theirs", 404), ("other_runbook", 404)])
+def test_comparison_refuses_a_bad_against_naming_it(world, against, code):
+    """Not a whole number from 1 (the schema's minimum): 400 naming ``against``; a number that names no
+    baseline of the same runbook the user may see: 404, as an unknown id in the path (the schema's promise)."""
     base = baseline_capture(runbook=world.a.runbook, name="B1", check_permission=False)
     theirs = baseline_capture(runbook=world.b.runbook, name="T", check_permission=False)
-    value = str(theirs.pk) if against == "theirs" else against
+    value = {"theirs": str(theirs.pk)}.get(against, against)
+    if against == "other_runbook":  # the chief of both mergers: visible, but not of the base's runbook
+        MembershipFactory(merger=world.b, role=Role.VIEWER, user=world.users["chief"])
+        value = str(theirs.pk)
     response = client_for(world, "chief").get(f"{URL}{base.pk}/comparison/?against={value}")
-    assert response.status_code == 400 and "against" in response.json(), response.content
+    assert response.status_code == code, response.content
+    assert "against" in response.content.decode()
