@@ -53,6 +53,7 @@ test: install
 
 lint: install
 	$(VENV)/bin/ruff check .
+	$(VENV)/bin/lint-imports
 
 messages: install
 	cd $(CURDIR) && DJANGO_DEBUG=1 $(PY) manage.py makemessages -l da -l en --ignore '.venv/*' --ignore 'var/*' --no-obsolete
