@@ -20,6 +20,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Count
 from django.utils import translation
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from mergeplan.clock import today
 from mergeplan.exceptions import ApplicationError, PermissionDeniedError
@@ -81,7 +82,8 @@ def baseline_capture(*, runbook: Runbook, name: str, actor=None, check_permissio
         verb="baseline_captured",
         obj=baseline,
         merger_id=runbook.merger_id,
-        message=_("Baseline »%(name)s« with %(n)d steps") % {"name": name, "n": len(entries)},
+        message=ngettext("Baseline »%(name)s« with %(n)d step", "Baseline »%(name)s« with %(n)d steps",
+                         len(entries)) % {"name": name, "n": len(entries)},
     )
     return baseline
 
