@@ -34,7 +34,7 @@ from systems.api.views import (
 
 
 class BearerTokenScheme(OpenApiAuthenticationExtension):
-    target_class = "mergeplan.api_support.BearerTokenAuthentication"
+    target_class = "core.api.support.BearerTokenAuthentication"
     name = "tokenAuth"
 
     def get_security_definition(self, auto_schema):
@@ -42,7 +42,7 @@ class BearerTokenScheme(OpenApiAuthenticationExtension):
 
 
 class FeedTokenScheme(OpenApiAuthenticationExtension):
-    target_class = "mergeplan.api_support.FeedTokenAuthentication"
+    target_class = "core.api.support.FeedTokenAuthentication"
     name = "feedToken"
 
     def get_security_definition(self, auto_schema):

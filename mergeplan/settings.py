@@ -48,13 +48,14 @@ INSTALLED_APPS = [
     "municipalities",
     "systems",
     "runbook",
+    "demo",
 ]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
-    "mergeplan.middleware.DanishFirstMiddleware",
+    "core.middleware.DanishFirstMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -78,11 +79,11 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "django.template.context_processors.i18n",
-                "mergeplan.context_processors.planning",
+                "core.context_processors.planning",
                 "municipalities.context_processors.merger_alerts",
             ],
-            # |day, |week and |stamp: the one date format of the pages (mergeplan/formats/)
-            "builtins": ["mergeplan.formats.filters"],
+            # |day, |week and |stamp: the one date format of the pages (core/formats/)
+            "builtins": ["core.formats.filters"],
         },
     },
 ]
@@ -115,8 +116,8 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 REDIS_URL = env.str("REDIS_URL", default="")
 CACHES = {
     "default": (
-        # fails open: Redis down → "not cached", throttling off, logged (mergeplan/cache.py)
-        {"BACKEND": "mergeplan.cache.FailOpenRedisCache", "LOCATION": REDIS_URL}
+        # fails open: Redis down → "not cached", throttling off, logged (core/cache.py)
+        {"BACKEND": "core.cache.FailOpenRedisCache", "LOCATION": REDIS_URL}
         if REDIS_URL
         else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
     )
@@ -138,11 +139,11 @@ LOCALE_PATHS = [BASE_DIR / "locale"]
 TIME_ZONE = env.str("TIME_ZONE", default="Europe/Copenhagen")
 USE_I18N = True
 USE_TZ = True
-#: The pages' date formats, once per language (mergeplan/formats/da, en): "15. mar. 2006". ISO dates stay
+#: The pages' date formats, once per language (core/formats/da, en): "15. mar. 2006". ISO dates stay
 #: in exports, the API and inputs.
-FORMAT_MODULE_PATH = ["mergeplan.formats"]
+FORMAT_MODULE_PATH = ["core.formats"]
 
-#: Pins the planning clock (ISO date); see mergeplan.clock.today().
+#: Pins the planning clock (ISO date); see core.clock.today().
 _today = env.str("MERGEPLAN_TODAY", default="")
 MERGEPLAN_TODAY = dt.date.fromisoformat(_today) if _today else None
 
@@ -198,28 +199,28 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 
 # --- REST framework -------------------------------------------------------------------------------
 REST_FRAMEWORK = {
-    "DEFAULT_SCHEMA_CLASS": "mergeplan.api_schema.AutoSchema",  # + If-Match, 412/428 on writes
+    "DEFAULT_SCHEMA_CLASS": "core.api.schema.AutoSchema",  # + If-Match, 412/428 on writes
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "mergeplan.api_support.BearerTokenAuthentication",
+        "core.api.support.BearerTokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": [
         "rest_framework.permissions.IsAuthenticated",
-        "mergeplan.api_support.ReadOnlyTokenPermission",
+        "core.api.support.ReadOnlyTokenPermission",
     ],
-    "DEFAULT_PAGINATION_CLASS": "mergeplan.api_support.StandardPagination",
+    "DEFAULT_PAGINATION_CLASS": "core.api.support.StandardPagination",
     "PAGE_SIZE": 50,
     "DEFAULT_FILTER_BACKENDS": [
-        "mergeplan.api_support.FilterBackend",
-        "mergeplan.api_filters.SearchFilter",  # its 400 names `search`
+        "core.api.support.FilterBackend",
+        "core.api.filters.SearchFilter",  # its 400 names `search`
         "rest_framework.filters.OrderingFilter",
     ],
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"]
     + (["rest_framework.renderers.BrowsableAPIRenderer"] if DEBUG else []),
     "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
-    "EXCEPTION_HANDLER": "mergeplan.api_errors.exception_handler",
-    "DEFAULT_CONTENT_NEGOTIATION_CLASS": "mergeplan.api_filters.ContentNegotiation",  # ?format= (empty): 400
-    "DEFAULT_THROTTLE_CLASSES": ["mergeplan.api_support.TokenRateThrottle"],
+    "EXCEPTION_HANDLER": "core.api.errors.exception_handler",
+    "DEFAULT_CONTENT_NEGOTIATION_CLASS": "core.api.filters.ContentNegotiation",  # ?format= (empty): 400
+    "DEFAULT_THROTTLE_CLASSES": ["core.api.support.TokenRateThrottle"],
     "DEFAULT_THROTTLE_RATES": {"token": env.str("API_TOKEN_THROTTLE_RATE", default="1200/min") or None},
     "DATETIME_FORMAT": "iso-8601",
     "DATE_FORMAT": "iso-8601",
@@ -242,13 +243,13 @@ SPECTACULAR_SETTINGS = {
     # every operation documents every status code it can answer (400/401/403/404/409/413/429, 304)
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
-        "mergeplan.schema_hooks.document_error_responses",
+        "core.api.schema_hooks.document_error_responses",
     ],
 }
 
 # --- Security in production -----------------------------------------------------------------------
 SESSION_COOKIE_HTTPONLY = True
-CSRF_FAILURE_VIEW = "mergeplan.errors.csrf_failure"  # the 403 page in the site's look, saying what to do
+CSRF_FAILURE_VIEW = "core.errors.csrf_failure"  # the 403 page in the site's look, saying what to do
 SECURE_CONTENT_TYPE_NOSNIFF = True
 X_FRAME_OPTIONS = "DENY"
 # Secure cookies in production (https behind the proxy); the dev run (DJANGO_DEBUG=1, http) keeps plain ones.
@@ -265,13 +266,13 @@ LOGGING = {
 
 # --- Logins: rate limits and lockout ---------------------------------------------------------------
 # django-axes counts failed logins (login page and admin) in the database, so the count holds under parallel
-# attempts; see mergeplan/logins/__init__.py. API tokens never pass through it. Locked out: 429 with
+# attempts; see logins/__init__.py. API tokens never pass through it. Locked out: 429 with
 # Retry-After and a page in the login card's look. Unlock early: `manage.py axes_reset_username NAME`.
-INSTALLED_APPS += ["axes", "mergeplan.logins"]
+INSTALLED_APPS += ["axes", "logins"]
 MIDDLEWARE += ["axes.middleware.AxesMiddleware"]  # after the auth middleware; turns a lockout into the page
 AUTHENTICATION_BACKENDS = ["axes.backends.AxesStandaloneBackend", "django.contrib.auth.backends.ModelBackend"]
 AXES_ENABLED = env.bool("LOGIN_LOCKOUT_ENABLED", default=True)
-AXES_HANDLER = "mergeplan.logins.handler.LoginAttemptHandler"
+AXES_HANDLER = "logins.handler.LoginAttemptHandler"
 #: failures per account (from any address) within the cool-off that lock the account
 AXES_FAILURE_LIMIT = env.int("LOGIN_FAILURE_LIMIT", default=5)
 #: failures from one address across all accounts that lock the address (0: off)
@@ -280,19 +281,19 @@ AXES_COOLOFF_TIME = dt.timedelta(minutes=max(1, env.int("LOGIN_LOCKOUT_MINUTES",
 AXES_LOCKOUT_PARAMETERS = ["username", ["ip_address", "username"]]
 AXES_RESET_ON_SUCCESS = False  # a success by one account must not clear an address's count
 AXES_HTTP_RESPONSE_CODE = 429
-AXES_LOCKOUT_CALLABLE = "mergeplan.logins.views.lockout_response"
-AXES_CLIENT_IP_CALLABLE = "mergeplan.logins.handler.client_ip_address"
+AXES_LOCKOUT_CALLABLE = "logins.views.lockout_response"
+AXES_CLIENT_IP_CALLABLE = "logins.handler.client_ip_address"
 #: reverse proxies in front of the app whose X-Forwarded-For is trusted (0: use REMOTE_ADDR)
 LOGIN_TRUSTED_PROXY_COUNT = env.int("LOGIN_TRUSTED_PROXY_COUNT", default=0)
 AXES_VERBOSE = False
 #: Read requests reuse a Bearer token that authenticated in this process within this many seconds (no
-#: token query); a revocation elsewhere reaches reads at the latest this much later (mergeplan/api_support.py)
+#: token query); a revocation elsewhere reaches reads at the latest this much later (core/api/support.py)
 API_TOKEN_CACHE_SECONDS = env.int("API_TOKEN_CACHE_SECONDS", default=5)
 #: an API token's use is recorded in the audit trail at most this often
 TOKEN_USE_EVENT_INTERVAL = dt.timedelta(minutes=env.int("TOKEN_USE_EVENT_INTERVAL_MINUTES", default=60))
 
 # --- Operations: cache, security, health ---------------------------------------------------------------
-# The cache fails open (CACHES above, mergeplan/cache.py). Production (DEBUG off) sits behind a
+# The cache fails open (CACHES above, core/cache.py). Production (DEBUG off) sits behind a
 # TLS-terminating proxy that sets X-Forwarded-Proto (and drops the client's): http is redirected to https,
 # HSTS is sent, cookies are Secure (above). The dev run (DJANGO_DEBUG=1, plain http) does none of this.
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
@@ -306,12 +307,12 @@ if not SECURE_HSTS_PRELOAD:
     # subdomain of the registrable domain for months: the domain owner's decision (SECURE_HSTS_PRELOAD=1).
     SILENCED_SYSTEM_CHECKS = [*globals().get("SILENCED_SYSTEM_CHECKS", []), "security.W021"]
 
-# Content-Security-Policy (django-csp; mergeplan/security.py widens it for the API docs only): scripts from
+# Content-Security-Policy (django-csp; core/security.py widens it for the API docs only): scripts from
 # this origin only — no inline <script>, no on* handlers, no eval (htmx: allowEval=false in base.html);
 # inline style *attributes* (progress bars, charts) but no inline <style> elements.
 INSTALLED_APPS += ["csp"]
 MIDDLEWARE.insert(MIDDLEWARE.index("django.middleware.security.SecurityMiddleware") + 1,
-                  "mergeplan.security.CSPMiddleware")
+                  "core.security.CSPMiddleware")
 CONTENT_SECURITY_POLICY = {
     "DIRECTIVES": {
         "default-src": ["'self'"],
@@ -329,8 +330,8 @@ CONTENT_SECURITY_POLICY = {
 }
 
 # /healthz (alive) and /readyz (database, broker; 503 when down) — answered first, before the host check,
-# the SSL redirect, sessions and throttling (mergeplan/health.py). Each readiness check has this budget.
-MIDDLEWARE.insert(0, "mergeplan.health.HealthCheckMiddleware")
+# the SSL redirect, sessions and throttling (core/health.py). Each readiness check has this budget.
+MIDDLEWARE.insert(0, "core.health.HealthCheckMiddleware")
 HEALTH_CHECK_TIMEOUT = env.float("HEALTH_CHECK_TIMEOUT", default=1.0)
 
 # --- Celery delivery (outbox) ---

@@ -8,9 +8,9 @@ urlpatterns = [
     path("", include("mergeplan.web")),
 ]
 
-# The error pages (mergeplan/errors.py): the site's look for the pages; JSON under /api/, as the API's own
-# errors are (a 404 there is mergeplan.api_support.not_found's: schemathesis checks the documented type).
-handler400 = "mergeplan.errors.bad_request"
-handler403 = "mergeplan.errors.permission_denied"
-handler404 = "mergeplan.errors.page_not_found"
-handler500 = "mergeplan.errors.server_error"
+# The error pages (core/errors.py): the site's look for the pages; JSON under /api/, as the API's own
+# errors are (a 404 there is core.api.support.not_found's: schemathesis checks the documented type).
+handler400 = "core.errors.bad_request"
+handler403 = "core.errors.permission_denied"
+handler404 = "core.errors.page_not_found"
+handler500 = "core.errors.server_error"

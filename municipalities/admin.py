@@ -15,7 +15,7 @@ from django.http import HttpRequest, HttpResponseRedirect
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
-from mergeplan.exceptions import ApplicationError
+from core.exceptions import ApplicationError
 from runbook.events import diff, event_record, snapshot
 
 from .models import ApiToken, FeedToken, Membership, Merger, Municipality

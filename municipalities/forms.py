@@ -6,9 +6,9 @@ import datetime as dt
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from mergeplan.exceptions import ApplicationError
-from mergeplan.formats import day
-from mergeplan.validation import PLANNING_DATE_MAX, PLANNING_DATE_MIN, planning_date_validator
+from core.exceptions import ApplicationError
+from core.formats import day
+from core.validation import PLANNING_DATE_MAX, PLANNING_DATE_MIN, planning_date_validator
 
 from .models import DispensationStatus
 

@@ -11,7 +11,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
-from mergeplan.validation import planning_date_validator
+from core.validation import planning_date_validator
 
 
 class Municipality(models.Model):

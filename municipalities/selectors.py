@@ -11,7 +11,7 @@ from django.db.models import Case, Count, F, IntegerField, Min, Q, Sum, Value, W
 from django.utils.translation import get_language, ngettext
 from django.utils.translation import gettext as _
 
-from mergeplan.clock import today
+from core.clock import today
 
 from .models import Merger, Role
 
@@ -20,7 +20,7 @@ FINISHED = ("done", "skipped")
 
 @lru_cache(maxsize=8)
 def _calendar(first_year: int, last_year: int):
-    from runbook.calendar import WorkCalendar
+    from engine.calendar import WorkCalendar
 
     return WorkCalendar.danish(range(first_year, last_year + 1))
 

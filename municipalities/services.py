@@ -6,9 +6,9 @@ import datetime as dt
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from mergeplan.exceptions import ApplicationError, ConflictError, PermissionDeniedError
-from mergeplan.formats import day
-from mergeplan.validation import planning_date_message, planning_date_ok
+from core.exceptions import ApplicationError, ConflictError, PermissionDeniedError
+from core.formats import day
+from core.validation import planning_date_message, planning_date_ok
 from runbook.events import diff, event_record, snapshot
 
 from .models import DispensationStatus, Merger

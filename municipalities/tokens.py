@@ -16,7 +16,7 @@ from django.utils import timezone
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 
-from mergeplan.exceptions import ApplicationError, PermissionDeniedError
+from core.exceptions import ApplicationError, PermissionDeniedError
 
 from .models import ApiToken, FeedToken, hash_token
 

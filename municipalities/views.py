@@ -17,10 +17,10 @@ from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
-from mergeplan.clock import today
-from mergeplan.exceptions import ApplicationError, ConflictError, PermissionDeniedError
-from mergeplan.formats import day
-from mergeplan.svg import burnup, burnup_weekly
+from core.clock import today
+from core.exceptions import ApplicationError, ConflictError, PermissionDeniedError
+from core.formats import day
+from core.charts.svg import burnup, burnup_weekly
 
 from .forms import ApiTokenForm, DispensationForm
 from .models import ApiToken, FeedToken, Merger
@@ -171,7 +171,7 @@ def dashboard_context(merger: Merger, access: MergerAccess) -> dict:
         "upcoming": upcoming,
         "next_waves": waves[:5],
         "verdict": verdict,
-        "burnup_svg": mark_safe(chart),  # noqa: S308 - built by mergeplan.svg, which escapes every text
+        "burnup_svg": mark_safe(chart),  # noqa: S308 - built by core.charts.svg, which escapes every text
         "burnup_weeks": len(burn),
         "burnup_last": burn[-1] if burn else None,
     }

@@ -401,7 +401,7 @@ class CalendarRuleAdminForm(forms.ModelForm):
                   "month_from", "day_from", "month_to", "day_to", "is_inferred", "is_active", "note")
 
     def clean(self):
-        from mergeplan.exceptions import ApplicationError
+        from core.exceptions import ApplicationError
 
         from .services import calendar_rule_check
 

@@ -13,10 +13,10 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_GET, require_http_methods
 
-from mergeplan.clock import today
-from mergeplan.exceptions import ApplicationError
-from mergeplan.exports import Column, export_response
-from mergeplan.formats import stamp
+from core.clock import today
+from core.exceptions import ApplicationError
+from core.exports import Column, export_response
+from core.formats import stamp
 from municipalities.permissions import Action
 from municipalities.views import form_refusal, merger_or_404
 from systems.models import LegalBinding

@@ -5,7 +5,7 @@
   default ghosts, the API's ``baseline_date``, the comparison's default).
 - ``baselines_for_merger`` lists them (name, when, who, number of steps) in one query.
 - ``baseline_compare`` compares a baseline with another or with the plan as it is now: per step the start
-  and finish variance in Danish working days (``runbook.calendar.WorkCalendar``), slipped go-lives first.
+  and finish variance in Danish working days (``engine.calendar.WorkCalendar``), slipped go-lives first.
 - ``baseline_slip`` (the older per-step slip of one baseline against now) is kept for its callers.
 
 Capturing changes no planned date, so it triggers no replan.
@@ -22,11 +22,11 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
-from mergeplan.clock import today
-from mergeplan.exceptions import ApplicationError, PermissionDeniedError
+from core.clock import today
+from core.exceptions import ApplicationError, PermissionDeniedError
 from municipalities.permissions import Action, merger_access
 
-from . import calendar as cal_mod
+from engine import calendar as cal_mod
 from .events import event_record
 from .models import Baseline, BaselineEntry, Runbook, Step, StepKind
 

@@ -1,7 +1,7 @@
 """National-size problems for the scheduling engine, and a timing run of them.
 
 ``reform_problem(member_counts, copies)`` is the REAL map of the 2007 reform in engine form: one merger per
-real merger with its real number of members (pass ``mergeplan.reform.reform_map().member_counts()``: 65
+real merger with its real number of members (pass ``demo.reform.reform_map().member_counts()``: 65
 mergers, 251 members with the split parts), each with the drejebog's once-per-merger steps and, per area
 (the demo's 13: KMD for the registers, the municipalities' own IT for infrastructure and telephony), the
 conversion tables of every member, trial conversion, test, dress rehearsal, training and the cutover with
@@ -18,8 +18,8 @@ import random
 from collections.abc import Sequence
 from datetime import date, timedelta
 
-from .calendar import FreezeWindow, WorkCalendar, month_end_freezes
-from .scheduling import (
+from engine.calendar import FreezeWindow, WorkCalendar, month_end_freezes
+from engine.scheduling import (
     CapacityPeriod,
     DependencyIn,
     MergerIn,
@@ -105,7 +105,7 @@ REFORM_AREAS: tuple[tuple[str, str, str, bool], ...] = (
     ("telephony", "Infra", "free", False),
 )
 #: KMD's national capacity (the demo's assumption, I) and its summer period
-REFORM_CAPACITIES = {"KMD": 26}  # as seeded (mergeplan.demo.VENDORS), an assumption
+REFORM_CAPACITIES = {"KMD": 26}  # as seeded (demo.seed.VENDORS), an assumption
 REFORM_CAPACITY_PERIODS = (CapacityPeriod("KMD", date(2006, 6, 19), date(2006, 8, 13), 10),)
 
 

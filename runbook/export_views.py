@@ -5,7 +5,7 @@ The rows are the API's: the same scoped queryset (``runbook.api.views.steps_in_s
 ``/api/v1/milestones/``. The milestone and vendor exports take the API's filters (``MilestoneFilter``, same
 parameter names); the runbook export takes the runbook page's filters (``StepFilterForm``: what the page
 shows is what is exported). A bad parameter is a 400 naming it. Only the columns are for people (labels in
-the user's language, names beside codes). The writers are ``mergeplan.exports``.
+the user's language, names beside codes). The writers are ``core.exports``.
 """
 from __future__ import annotations
 
@@ -15,8 +15,8 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
-from mergeplan.clock import today
-from mergeplan.exports import Column, export_response
+from core.clock import today
+from core.exports import Column, export_response
 from municipalities.views import merger_or_404
 from systems.models import LegalBinding, Vendor
 

@@ -5,7 +5,7 @@ from django import forms
 from django.forms.utils import ErrorDict
 from django.utils.translation import gettext_lazy as _
 
-from mergeplan.exceptions import ApplicationError
+from core.exceptions import ApplicationError
 
 from .models import SignoffDecision, StepStatus
 

@@ -3,7 +3,7 @@ to Blocked" (Danish: "… ændrede status fra I gang til Blokeret").
 
 One function, :func:`event_sentences`, renders every verb the services record (``runbook.events``): field
 names come from the model's ``verbose_name``, choice values from their labels, dates in the Danish way
-(``mergeplan.formats.day``: "2. jan. 2007"). The step page, the dashboard's recent changes and the API's events use it. No query:
+(``core.formats.day``: "2. jan. 2007"). The step page, the dashboard's recent changes and the API's events use it. No query:
 content types come from Django's cache and the actor must be loaded with the event (``select_related``).
 """
 from __future__ import annotations
@@ -18,7 +18,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, pgettext
 
-from mergeplan.formats import day
+from core.formats import day
 
 from .checkpoints import person, role_as_subject
 from .models import Event, SignoffDecision, Step

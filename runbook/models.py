@@ -10,8 +10,8 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from mergeplan.i18n import BilingualNameMixin
-from mergeplan.validation import planning_date_validator
+from core.i18n import BilingualNameMixin
+from core.validation import planning_date_validator
 from municipalities.models import Role
 
 
@@ -317,7 +317,7 @@ class Step(BilingualNameMixin, models.Model):
         indexes = [
             models.Index(fields=["runbook", "status"], name="step_runbook_status"),
             models.Index(fields=["runbook", "kind", "planned_finish"], name="step_runbook_kind_finish"),
-            # the polled lists' version stamp (mergeplan/list_etags.py) as index-only scans on PostgreSQL
+            # the polled lists' version stamp (runbook/api/list_etags.py) as index-only scans on PostgreSQL
             models.Index(fields=["kind", "runbook"], include=["updated_at", "version"], name="step_kind_stamp"),
             models.Index(fields=["runbook"], include=["updated_at", "version"], name="step_runbook_stamp"),
         ]

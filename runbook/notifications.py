@@ -42,12 +42,12 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
-from mergeplan.clock import today
-from mergeplan.formats import day as day_text
+from core.clock import today
+from core.formats import day as day_text
 from municipalities.models import Membership
 from municipalities.permissions import MergerAccess
 
-from .calendar import WorkCalendar
+from engine.calendar import WorkCalendar
 from .models import NotificationSent, ProgressSnapshot, Runbook, Step
 from .planning import calendar_years
 from .selectors import FINISHED, risk_reason_message, step_weight

@@ -8,7 +8,7 @@ import datetime as dt
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from mergeplan.exceptions import ApplicationError
+from core.exceptions import ApplicationError
 
 from .models import Step, StepStatus
 from .services import step_update

@@ -7,7 +7,7 @@ from django.contrib.auth import get_user_model
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
-from mergeplan.validation import PLANNING_DATE_MAX, PLANNING_DATE_MIN, planning_date_validator
+from core.validation import PLANNING_DATE_MAX, PLANNING_DATE_MIN, planning_date_validator
 from municipalities.models import Municipality
 from systems.models import Domain, Vendor
 

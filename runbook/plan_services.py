@@ -9,7 +9,7 @@ from __future__ import annotations
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from mergeplan.exceptions import ApplicationError, ConflictError, PermissionDeniedError, clean_or_refuse
+from core.exceptions import ApplicationError, ConflictError, PermissionDeniedError, clean_or_refuse
 from municipalities.models import Membership, Role
 from municipalities.permissions import Action, merger_access
 from systems.models import Harmonisation

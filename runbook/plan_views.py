@@ -16,7 +16,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from mergeplan.exceptions import ApplicationError, ConflictError
+from core.exceptions import ApplicationError, ConflictError
 from municipalities.permissions import Action
 from municipalities.views import form_refusal, is_htmx, merger_or_404
 

@@ -3,7 +3,7 @@ recompute requests that collapse bursts.
 
 Shape
     ``graph_load`` reads everything the engine needs in five queries whatever the size (``values()`` into
-    the engine's frozen dataclasses); ``runbook.scheduling`` computes; ``schedule_apply`` writes only the
+    the engine's frozen dataclasses); ``engine.scheduling`` computes; ``schedule_apply`` writes only the
     rows whose results changed, with bulk updates, and records an Event only for a step whose planned
     dates moved. Vendor capacity binds across mergers, so a merger is always scheduled together with every
     merger it shares a capacity-bound vendor with, directly or through others (its *component*); the
@@ -71,14 +71,14 @@ from django.db.models import F, Q
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
-from mergeplan.clock import today
-from mergeplan.validation import PLANNING_DATE_MAX, PLANNING_DATE_MIN
+from core.clock import today
+from core.validation import PLANNING_DATE_MAX, PLANNING_DATE_MIN
 from municipalities.models import DispensationStatus, Merger
 from systems.models import VendorCapacityPeriod
 
-from . import calendar as cal_mod
-from . import plancheck
-from . import scheduling as eng
+from engine import calendar as cal_mod
+from engine import plancheck
+from engine import scheduling as eng
 from .baselines import baseline_capture, baseline_slip  # noqa: F401 - moved to runbook.baselines; kept for callers
 from .events import events_bulk_record
 from .models import (
@@ -444,7 +444,7 @@ def finding_dict(finding: eng.Finding, graph: Graph) -> dict:
 
 
 def check_dict(finding: plancheck.CheckFinding, graph: Graph) -> dict:
-    """A plan-check finding as a JSON-able dict (see ``runbook.plancheck``)."""
+    """A plan-check finding as a JSON-able dict (see ``engine.plancheck``)."""
     return {**_finding_fields(finding, graph), "label": finding.label}
 
 
@@ -869,7 +869,7 @@ def _unplannable_error(merger_id: int, status_date: dt.date | None) -> BaseExcep
 
 def _unplannable_finding(merger_id: int, exc: BaseException) -> dict:
     """The finding of a merger whose stored data cannot be planned, naming the steps with dates outside
-    the planning range (``mergeplan.validation``)."""
+    the planning range (``core.validation``)."""
     outside = Q()
     for name in _INPUT_DATES:
         outside |= Q(**{f"{name}__lt": PLANNING_DATE_MIN}) | Q(**{f"{name}__gt": PLANNING_DATE_MAX})

@@ -8,7 +8,7 @@ from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
-from mergeplan.clock import today
+from core.clock import today
 from municipalities.permissions import accesses_for
 from municipalities.selectors import mergers_by_risk, verdict_counts
 

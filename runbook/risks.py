@@ -23,10 +23,10 @@ from django.contrib.contenttypes.models import ContentType
 from django.db import transaction
 from django.utils import timezone
 
-from mergeplan.clock import today
+from core.clock import today
 from municipalities.models import Role
 
-from .calendar import WorkCalendar
+from engine.calendar import WorkCalendar
 from .events import events_bulk_record
 from .models import CheckpointSignoff, Dependency, Event, Runbook, SignoffDecision, Step, StepKind, StepStatus
 from .planning import calendar_years
@@ -145,7 +145,7 @@ def risks_detect(*, merger_id: int | None = None, on: dt.date | None = None) -> 
             )
     with transaction.atomic():
         if changed:
-            # updated_at too: the lists' ETag stamp (mergeplan/list_etags.py) reads max(updated_at)
+            # updated_at too: the lists' ETag stamp (runbook/api/list_etags.py) reads max(updated_at)
             now = timezone.now()
             for step in changed:
                 step.updated_at = now

@@ -12,8 +12,8 @@ from django.utils import timezone
 from django.utils.translation import get_language, gettext_lazy, ngettext, pgettext
 from django.utils.translation import gettext as _
 
-from mergeplan.clock import today
-from mergeplan.formats import week_label
+from core.clock import today
+from core.formats import week_label
 from municipalities.models import Merger
 
 from .models import Event, Runbook, Step, StepKind, StepStatus

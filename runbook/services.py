@@ -12,8 +12,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
-from mergeplan.clock import today
-from mergeplan.exceptions import ApplicationError, ConflictError, PermissionDeniedError, clean_or_refuse
+from core.clock import today
+from core.exceptions import ApplicationError, ConflictError, PermissionDeniedError, clean_or_refuse
 from municipalities.models import Membership, Merger, Role
 from municipalities.permissions import Action, merger_access
 from systems.models import Conversion, Harmonisation
@@ -489,7 +489,7 @@ def go_live_window_of(step: Step, merger: Merger):
     (scenario "actual") and its area's binding."""
     from municipalities.selectors import _calendar
 
-    from .scheduling import Scenario, go_live_window
+    from engine.scheduling import Scenario, go_live_window
 
     domain = step.domain
     gate, deadline = go_live_window(

@@ -1,4 +1,4 @@
-"""The timeline page: a Gantt chart of the merger's runbook drawn on the server (``mergeplan.gantt``),
+"""The timeline page: a Gantt chart of the merger's runbook drawn on the server (``core.charts.gantt``),
 with zoom (?zoom=week|month|quarter), a selected step (?step=<id>: its dependency arrows and, for the IT
 chief, a form that pins its start), and a table of the same steps. The pin is also set by dragging a
 bar (static/js/gantt.js fills in and sends the same form)."""
@@ -19,9 +19,9 @@ from django.utils.translation import get_language, pgettext
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from mergeplan.clock import today
-from mergeplan.exceptions import ApplicationError, ConflictError
-from mergeplan.gantt import (
+from core.clock import today
+from core.exceptions import ApplicationError, ConflictError
+from core.charts.gantt import (
     DEFAULT_ZOOM,
     ZOOMS,
     DateLine,
@@ -217,7 +217,7 @@ def timeline_context(request: HttpRequest, merger: Merger, access: MergerAccess,
     return {
         "merger": merger, "access": access, "form": form, "chart": chart, "zoom": zoom, "zooms": zooms,
         "head_svg": mark_safe(chart.head), "names_svg": mark_safe(chart.names),  # noqa: S308 - escaped in gantt
-        "svg": mark_safe(chart.body),  # noqa: S308 - escaped in mergeplan.gantt
+        "svg": mark_safe(chart.body),  # noqa: S308 - escaped in core.charts.gantt
         "legend": {k: mark_safe(legend_swatch(k)) for k in LEGEND_KEYS},  # noqa: S308 - constant markup
         "table": table, "count": len(rows), "undated": len(steps) - len(dated), "baseline": baseline,
         "baselines": baselines,

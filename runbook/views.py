@@ -12,8 +12,8 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
-from mergeplan.clock import today
-from mergeplan.exceptions import ApplicationError, ConflictError
+from core.clock import today
+from core.exceptions import ApplicationError, ConflictError
 from municipalities.models import Merger, Role
 from municipalities.permissions import Action, MergerAccess, accesses_for
 from municipalities.selectors import mergers_by_risk, verdict_counts

@@ -13,8 +13,8 @@ from django.shortcuts import render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from mergeplan.clock import today
-from mergeplan.exceptions import ApplicationError, ConflictError, PermissionDeniedError
+from core.clock import today
+from core.exceptions import ApplicationError, ConflictError, PermissionDeniedError
 from municipalities.models import Merger
 from municipalities.permissions import Action, MergerAccess, accesses_for
 

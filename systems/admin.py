@@ -5,7 +5,7 @@ from django import forms
 from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
-from mergeplan.exceptions import ApplicationError
+from core.exceptions import ApplicationError
 from municipalities.admin import ReadOnlyAdmin, ReadOnlyInline, ScopedAdmin, ScopedRelatedFilter
 from municipalities.permissions import Action
 

@@ -6,8 +6,8 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
-from mergeplan.i18n import BilingualNameMixin
-from mergeplan.validation import planning_date_validator
+from core.i18n import BilingualNameMixin
+from core.validation import planning_date_validator
 
 
 class Vendor(models.Model):

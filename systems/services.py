@@ -4,7 +4,7 @@ from __future__ import annotations
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from mergeplan.exceptions import ApplicationError, clean_or_refuse
+from core.exceptions import ApplicationError, clean_or_refuse
 from runbook.events import event_record
 
 from .models import Conversion, Harmonisation, Strategy, SystemInstance
@@ -74,7 +74,7 @@ def _instance_merger_ids(municipality_id: int) -> list[int]:
 
 def _require_inventory(actor, instance_or_municipality, municipality_id: int) -> int | None:
     """The merger in which ``actor`` may edit this municipality's inventory (its Event goes there)."""
-    from mergeplan.exceptions import PermissionDeniedError
+    from core.exceptions import PermissionDeniedError
     from municipalities.permissions import Action, merger_access
 
     merger_ids = _instance_merger_ids(municipality_id)
@@ -155,7 +155,7 @@ def vendor_capacity_set(*, vendor, capacity: int | None, actor=None):
     """Set a vendor's weekly cutover capacity (None = unlimited), record it, and replan every merger the
     vendor serves after commit (capacity binds go-lives across mergers). Vendors are shared by every
     merger, so only staff (or the system, actor None) may change it."""
-    from mergeplan.exceptions import PermissionDeniedError
+    from core.exceptions import PermissionDeniedError
     from runbook.models import Step
     from runbook.services import plan_changed
 
@@ -194,7 +194,7 @@ BINDING_FIELDS = ("binding", "binding_latest", "binding_inferred", "binding_note
 
 
 def _require_staff(actor, message: str) -> None:
-    from mergeplan.exceptions import PermissionDeniedError
+    from core.exceptions import PermissionDeniedError
 
     if actor is not None and not (getattr(actor, "is_staff", False) or getattr(actor, "is_superuser", False)):
         raise PermissionDeniedError(message)

@@ -9,7 +9,7 @@ from django.contrib.auth import get_user_model
 from django.core import checks
 from django.urls import reverse
 
-from mergeplan.demo import seed_demo
+from demo.seed import seed_demo
 from municipalities.models import DispensationStatus, Merger, Role
 from runbook.models import Event, Step, StepStatus
 from tests.factories import MembershipFactory, UserFactory, merger_with_runbook

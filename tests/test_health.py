@@ -6,7 +6,7 @@ import time
 import pytest
 from django.db import connections
 
-from mergeplan import health
+from core import health
 
 
 def test_healthz_answers_without_the_database_login_or_an_allowed_host(client, settings):

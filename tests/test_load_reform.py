@@ -7,8 +7,8 @@ import io
 import pytest
 from django.core.management import call_command
 
-from mergeplan import reform
-from mergeplan.demo import seed_demo
+from demo import reform
+from demo.seed import seed_demo
 from municipalities.models import DispensationStatus, Membership, Merger, Municipality, Role
 from runbook.models import Runbook, Step, StepKind
 from systems.models import Conversion, Harmonisation, Strategy, SystemInstance
@@ -151,7 +151,7 @@ def test_generated_rows_are_inferred(loaded):
 def test_generated_runbooks_start_with_the_demos_progress(loaded):
     import datetime as dt
 
-    from mergeplan.demo import BLOCKED_KEY, PROGRESS
+    from demo.seed import BLOCKED_KEY, PROGRESS
     from runbook.models import Comment, Event, StepStatus
 
     haderslev = Merger.objects.get(code="510")

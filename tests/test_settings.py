@@ -4,7 +4,7 @@ import os
 import subprocess
 import sys
 
-from mergeplan.clock import today
+from core.clock import today
 
 
 def _settings_in_subprocess(env: dict, expr: str) -> subprocess.CompletedProcess:
@@ -51,7 +51,7 @@ def test_production_settings_are_hardened(tmp_path):
     result = _settings_in_subprocess(env, _HARDENING)
     assert result.stdout.strip() == repr(
         (True, 31_536_000, True, True, True, ("HTTP_X_FORWARDED_PROTO", "https"),
-         "mergeplan.health.HealthCheckMiddleware", ["'self'"])
+         "core.health.HealthCheckMiddleware", ["'self'"])
     ), result.stderr
     result = _settings_in_subprocess({**env, "SECURE_HSTS_SECONDS": "600"}, "settings.SECURE_HSTS_SECONDS")
     assert result.stdout.strip() == repr((600,))
@@ -61,5 +61,5 @@ def test_the_dev_run_keeps_plain_http(tmp_path):
     result = _settings_in_subprocess({"DJANGO_DEBUG": "1", "MERGEPLAN_VAR_DIR": str(tmp_path)}, _HARDENING)
     assert result.stdout.strip() == repr(
         (False, 0, True, False, False, ("HTTP_X_FORWARDED_PROTO", "https"),
-         "mergeplan.health.HealthCheckMiddleware", ["'self'"])
+         "core.health.HealthCheckMiddleware", ["'self'"])
     ), result.stderr

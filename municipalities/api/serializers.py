@@ -3,8 +3,8 @@ from __future__ import annotations
 
 from rest_framework import serializers
 
-from mergeplan.api_support import StrictSerializer
-from mergeplan.validation import planning_date_validator
+from core.api.support import StrictSerializer
+from core.validation import planning_date_validator
 from municipalities.models import DispensationStatus, Merger, Municipality
 
 

@@ -8,7 +8,7 @@ from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
-from mergeplan.api_support import ETagMixin, PolicyMixin, atomic_write
+from core.api.support import ETagMixin, PolicyMixin, atomic_write
 from municipalities.models import Merger, Municipality
 from municipalities.permissions import Action, restrict
 from municipalities.services import merger_dispensation_set

@@ -3,8 +3,8 @@ from __future__ import annotations
 
 import django_filters
 
-from mergeplan.api_filters import IdFilter, IntegerFilter, StrictBooleanFilter, StrictFilterSet
-from mergeplan.validation import planning_date_validator
+from core.api.filters import IdFilter, IntegerFilter, StrictBooleanFilter, StrictFilterSet
+from core.validation import planning_date_validator
 from runbook.models import Comment, Dependency, Event, Step, StepKind, StepStatus, Wave
 
 

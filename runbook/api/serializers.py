@@ -10,8 +10,8 @@ from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from mergeplan.api_support import StrictSerializer
-from mergeplan.validation import planning_date_validator
+from core.api.support import StrictSerializer
+from core.validation import planning_date_validator
 from municipalities.models import Merger, Municipality, Role
 from runbook.checkpoints import missing_go_message
 from runbook.history import event_sentences

@@ -26,7 +26,7 @@ from rest_framework.response import Response
 from rest_framework.settings import api_settings
 from rest_framework.views import APIView
 
-from mergeplan.api_support import (
+from core.api.support import (
     BearerTokenAuthentication,
     CSVRenderer,
     ETagMixin,
@@ -37,7 +37,7 @@ from mergeplan.api_support import (
     ValuesListMixin,
     atomic_write,
 )
-from mergeplan.list_etags import ListETagMixin, early_not_modified, list_etag, not_modified, scoped_stamp
+from runbook.api.list_etags import ListETagMixin, early_not_modified, list_etag, not_modified, scoped_stamp
 from municipalities.models import Merger, Municipality
 from municipalities.permissions import Action, restrict
 from runbook.baselines import LATEST_ENTRY_ORDER

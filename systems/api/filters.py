@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import django_filters
 
-from mergeplan.api_filters import IdFilter, StrictFilterSet
+from core.api.filters import IdFilter, StrictFilterSet
 from systems.models import Conversion, ConversionStatus, Harmonisation, Strategy, System, SystemInstance
 
 

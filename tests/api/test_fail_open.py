@@ -8,7 +8,7 @@ import pytest
 from django.core.cache import caches
 from rest_framework.test import APIClient
 
-from mergeplan import cache as fail_open
+from core import cache as fail_open
 from municipalities.tokens import feed_token_create, feed_url
 
 CLOSED_PORT = "redis://127.0.0.1:6399/0"  # nothing listens here: "Redis is down"
@@ -19,7 +19,7 @@ def redis_down(settings):
     fail_open._Breaker._open_until.clear()
     fail_open._last_warned.clear()
     fail_open._down.clear()
-    settings.CACHES = {"default": {"BACKEND": "mergeplan.cache.FailOpenRedisCache", "LOCATION": CLOSED_PORT}}
+    settings.CACHES = {"default": {"BACKEND": "core.cache.FailOpenRedisCache", "LOCATION": CLOSED_PORT}}
     yield
     fail_open._Breaker._open_until.clear()
     fail_open._last_warned.clear()

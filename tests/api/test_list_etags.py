@@ -167,7 +167,7 @@ def test_the_early_path_answers_only_what_the_view_would(world, settings):
 
 
 def test_the_compiled_stamp_keeps_only_the_user_as_a_parameter_on_postgresql(world):
-    from mergeplan import list_etags
+    from runbook.api import list_etags
     from runbook.api.views import MilestoneViewSet
 
     user = world.users["chief"]

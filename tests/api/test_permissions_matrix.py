@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import pytest
 
-from mergeplan.logins.audit import VERBS as ACCESS_VERBS
+from logins.audit import VERBS as ACCESS_VERBS
 from municipalities.models import Merger
 from runbook.models import CheckpointSignoff, Comment, Dependency, Event, Step
 from systems.models import SystemInstance
@@ -114,7 +114,7 @@ def test_read_merger_subresources(world, role):
 
 def _counts() -> dict:
     return {
-        # a token's use is recorded (mergeplan.logins) even when the write is refused; that is no change
+        # a token's use is recorded (logins) even when the write is refused; that is no change
         "events": Event.objects.exclude(verb__in=ACCESS_VERBS).count(),
         "dependencies": Dependency.objects.count(),
         "comments": Comment.objects.count(),

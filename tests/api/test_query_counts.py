@@ -26,7 +26,7 @@ LISTS = {
     "harmonisations": 4,
     "conversions": 4,
     "runbooks": 4,
-    "steps": 4,  # ETag stamp (mergeplan/list_etags.py), rows with their count (one query)
+    "steps": 4,  # ETag stamp (runbook/api/list_etags.py), rows with their count (one query)
     "milestones": 4,  # ETag stamp, rows with their count
     "checkpoints": 5,  # count, rows, sign-offs (prefetch)
     "dependencies": 4,
@@ -157,9 +157,9 @@ def test_fast_lists_give_what_the_serializer_gives(db, resource):
 
 @pytest.mark.parametrize("resource", ["steps", "milestones"])
 def test_fast_lists_reuse_their_compiled_sql_per_user_and_filter(db, resource, monkeypatch):
-    """The page SQL compiled once per shape (``mergeplan.api_support._PAGE_SQL``) serves the next request of
+    """The page SQL compiled once per shape (``core.api.support._PAGE_SQL``) serves the next request of
     that shape with its own user and filter values: the bodies equal those of the uncompiled path."""
-    from mergeplan import api_support
+    from core.api import support as api_support
 
     chief1, merger1 = _build(1)
     chief2, merger2 = _build(2)

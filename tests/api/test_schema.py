@@ -175,7 +175,7 @@ def test_schemathesis_finds_no_server_errors(world, role, settings):
 
 
 
-# --- every operation documents what it can answer (mergeplan/schema_hooks.py) ---------------------------
+# --- every operation documents what it can answer (core/api/schema_hooks.py) ---------------------------
 
 def _operations(client):
     schema = client.get("/api/v1/schema/?format=json").json()

@@ -7,7 +7,7 @@ from datetime import date
 
 import pytest
 
-from runbook.calendar import FreezeWindow, WorkCalendar, danish_holiday_names, month_end_freezes
+from engine.calendar import FreezeWindow, WorkCalendar, danish_holiday_names, month_end_freezes
 
 D = date
 KMD_CLOSURE = FreezeWindow(D(2006, 12, 22), D(2007, 1, 1), "KMD lukket", vendor="KMD")
@@ -199,7 +199,7 @@ def test_pay_days_are_the_last_banking_day_of_the_month(cal):
 
 
 def test_rule_windows_expand_fællesferie_runs_and_year_end(cal):
-    from runbook.calendar import WORK, RuleSpec, rule_windows
+    from engine.calendar import WORK, RuleSpec, rule_windows
 
     summer = rule_windows(RuleSpec("summer_holiday", "Fællesferie", blocks=WORK, week_from=28, week_to=30),
                           [2006, 2007], cal)

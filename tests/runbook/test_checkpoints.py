@@ -9,7 +9,7 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 
-from mergeplan.exceptions import ApplicationError, ConflictError
+from core.exceptions import ApplicationError, ConflictError
 from municipalities.models import Role
 from municipalities.selectors import merger_summaries, open_no_gos
 from runbook.models import CheckpointSignoff, Event, Step, StepKind, StepStatus

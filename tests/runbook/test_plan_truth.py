@@ -4,10 +4,10 @@ import datetime as dt
 
 import pytest
 
-from mergeplan.demo import demo_merger, seed_demo
+from demo.seed import demo_merger, seed_demo
 from municipalities.models import DispensationStatus
 from municipalities.services import merger_dispensation_set
-from runbook.calendar import WorkCalendar
+from engine.calendar import WorkCalendar
 from runbook.models import Runbook, Step, StepKind
 from runbook.planning import graph_load, schedule_apply
 

@@ -6,9 +6,9 @@ from datetime import date
 
 import pytest
 
-from runbook.calendar import WORK, FreezeWindow, WorkCalendar
-from runbook.plancheck import plan_check
-from runbook.scheduling import DependencyIn, MergerIn, Problem, Scenario, StepIn, schedule
+from engine.calendar import WORK, FreezeWindow, WorkCalendar
+from engine.plancheck import plan_check
+from engine.scheduling import DependencyIn, MergerIn, Problem, Scenario, StepIn, schedule
 
 D = date
 SUMMER = FreezeWindow(D(2006, 7, 10), D(2006, 7, 30), "Fællesferie", blocks=WORK)

@@ -310,7 +310,7 @@ def test_baseline_capture_and_slip(merger, chief):
 
 
 def test_baseline_name_is_required_and_unique(merger, chief):
-    from mergeplan.exceptions import ApplicationError, PermissionDeniedError
+    from core.exceptions import ApplicationError, PermissionDeniedError
 
     baseline_capture(runbook=merger.runbook, name="A", actor=chief)
     with pytest.raises(ApplicationError) as exc:
@@ -381,7 +381,7 @@ def test_stale_run_exits_and_forced_run_runs(merger):
 
 
 def test_toender_rolling_with_the_dispensation_spreads_the_free_and_dispensation_bound_areas():
-    from mergeplan.demo import demo_merger, seed_demo
+    from demo.seed import demo_merger, seed_demo
 
     seed_demo(stdout=None)
     merger = demo_merger()
@@ -443,7 +443,7 @@ def test_schedule_the_generated_country(country, django_assert_num_queries):
 
 
 def test_vendor_capacity_change_replans_the_mergers_it_serves(chief, django_capture_on_commit_callbacks):
-    from mergeplan.exceptions import PermissionDeniedError
+    from core.exceptions import PermissionDeniedError
     from systems.models import Vendor
     from systems.services import vendor_capacity_set
 

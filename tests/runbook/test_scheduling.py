@@ -9,8 +9,8 @@ from datetime import date
 
 import pytest
 
-from runbook.calendar import FreezeWindow, WorkCalendar, month_end_freezes
-from runbook.scheduling import (
+from engine.calendar import FreezeWindow, WorkCalendar, month_end_freezes
+from engine.scheduling import (
     CapacityPeriod,
     CyclicDependencyError,
     DependencyIn,

@@ -11,8 +11,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from runbook.calendar import FreezeWindow, WorkCalendar, month_end_freezes
-from runbook.scheduling import DependencyIn, MergerIn, Problem, Scenario, StepIn, schedule
+from engine.calendar import FreezeWindow, WorkCalendar, month_end_freezes
+from engine.scheduling import DependencyIn, MergerIn, Problem, Scenario, StepIn, schedule
 
 D = date
 LEGAL = D(2007, 1, 1)

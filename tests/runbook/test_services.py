@@ -3,7 +3,7 @@ import datetime as dt
 
 import pytest
 
-from mergeplan.exceptions import ApplicationError, ConflictError, PermissionDeniedError
+from core.exceptions import ApplicationError, ConflictError, PermissionDeniedError
 from municipalities.models import Role
 from runbook.models import (
     CheckpointSignoff,

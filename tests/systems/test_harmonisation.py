@@ -3,7 +3,7 @@ code moves to the new one, the seat's own included, in the areas that hold data 
 centrally."""
 import pytest
 
-from mergeplan.exceptions import ApplicationError
+from core.exceptions import ApplicationError
 from runbook.models import Event
 from systems.models import Conversion, Domain, Strategy
 from systems.services import harmonisation_apply

@@ -8,7 +8,7 @@ import xml.etree.ElementTree as ET
 import pytest
 from django.urls import reverse
 
-from mergeplan.svg import burnup, burnup_weekly
+from core.charts.svg import burnup, burnup_weekly
 from runbook.models import Step
 
 D = dt.date

@@ -10,7 +10,7 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone, translation
 
-from mergeplan.formats import day, stamp, week_label
+from core.formats import day, stamp, week_label
 from runbook.selectors import finding_message
 
 pytestmark = pytest.mark.django_db

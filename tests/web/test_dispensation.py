@@ -155,7 +155,7 @@ def test_the_form_offers_the_window_in_the_date_picker(world):
 
 
 def test_the_service_holds_the_one_rule(world):
-    from mergeplan.exceptions import ApplicationError
+    from core.exceptions import ApplicationError
     from municipalities.services import merger_dispensation_set
 
     with pytest.raises(ApplicationError) as exc:

@@ -7,16 +7,17 @@ import pytest
 from django.test import Client, RequestFactory
 from django.urls import reverse
 
-from mergeplan import errors, urls
+from core import errors
+from mergeplan import urls
 
 pytestmark = pytest.mark.django_db
 
 
 def test_the_handlers_are_the_sites():
-    assert urls.handler400 == "mergeplan.errors.bad_request"
-    assert urls.handler403 == "mergeplan.errors.permission_denied"
-    assert urls.handler404 == "mergeplan.errors.page_not_found"
-    assert urls.handler500 == "mergeplan.errors.server_error"
+    assert urls.handler400 == "core.errors.bad_request"
+    assert urls.handler403 == "core.errors.permission_denied"
+    assert urls.handler404 == "core.errors.page_not_found"
+    assert urls.handler500 == "core.errors.server_error"
 
 
 def test_404_in_danish_with_the_navigation_and_a_way_back(world):

@@ -11,7 +11,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from mergeplan.gantt import ZOOMS, DateLine, GanttLabels, GanttRow, Link, gantt, legend_swatch, ticks
+from core.charts.gantt import ZOOMS, DateLine, GanttLabels, GanttRow, Link, gantt, legend_swatch, ticks
 from municipalities.models import Role
 from runbook.models import Dependency, Event, Step, StepKind, StepStatus
 from runbook.planning import schedule_apply

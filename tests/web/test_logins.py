@@ -15,7 +15,7 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
-from mergeplan.logins.audit import LOGIN_FAILED, LOGIN_LOCKED_OUT, LOGIN_SUCCEEDED, TOKEN_USED
+from logins.audit import LOGIN_FAILED, LOGIN_LOCKED_OUT, LOGIN_SUCCEEDED, TOKEN_USED
 from municipalities.models import ApiToken
 from municipalities.tokens import api_token_create
 from runbook.models import Event

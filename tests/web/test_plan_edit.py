@@ -420,7 +420,7 @@ def test_plan_pages_run_a_fixed_number_of_queries(name):
 
 @pytest.mark.parametrize("role", ["viewer", "coordinator", "advisor"])
 def test_the_services_refuse_everyone_but_the_chief(world, role):
-    from mergeplan.exceptions import PermissionDeniedError
+    from core.exceptions import PermissionDeniedError
     from runbook.services import dependency_add, dependency_remove
 
     user = world.users[role]

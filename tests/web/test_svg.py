@@ -5,8 +5,8 @@ import datetime as dt
 import re
 import xml.etree.ElementTree as ET
 
-from mergeplan.gantt import DateLine, GanttLabels, GanttRow, Shade, gantt
-from mergeplan.svg import BurnPoint, burnup, vendor_load
+from core.charts.gantt import DateLine, GanttLabels, GanttRow, Shade, gantt
+from core.charts.svg import BurnPoint, burnup, vendor_load
 
 D = dt.date
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 
-from mergeplan.exceptions import ApplicationError
+from core.exceptions import ApplicationError
 from municipalities.tokens import api_token_create
 
 

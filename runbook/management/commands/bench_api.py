@@ -11,7 +11,7 @@ free port, and loads two endpoints of the same server in one run with a bounded 
 
 - ``/api/v1/steps/?page_size=100``, the other hot list,
 - the same two lists and the merger's iCal feed with ``If-None-Match`` (the ETag of a first GET): the
-  304 a polling client gets from the cheap version stamp (``mergeplan/list_etags.py``).
+  304 a polling client gets from the cheap version stamp (``runbook/api/list_etags.py``).
 
 Prints requests/s, p50 and p99 for each and the ratios milestones/trivial, plain-list/trivial,
 milestones/plain-list (target ≥ 100 %) and each 304 against the trivial view (target ≥ 30 %). wrk is used when it is on PATH (``--engine``). The machines are shared and

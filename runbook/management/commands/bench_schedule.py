@@ -3,7 +3,7 @@
 Prints, first without the database (the engine alone, on problems built in memory by
 ``runbook.bench_engine.reform_problem``):
 
-- the REAL reform: the 65 mergers of the 2007 map with their real member counts (``mergeplan.reform``;
+- the REAL reform: the 65 mergers of the 2007 map with their real member counts (``demo.reform``;
   steps and durations generated in the drejebog's shape), every dispensation granted (rolling);
 - a ×3 scale-up of it (three copies of the reform: SYNTHETIC, for benchmarks only);
 - one merger (Tønder Kommune's six members).
@@ -11,7 +11,7 @@ Prints, first without the database (the engine alone, on problems built in memor
 Then, on the synthetic data of ``generate_reform`` in the database (generated first when missing, or
 regenerated with ``--mergers N`` for a small run in CI):
 
-- engine time (the pure ``runbook.scheduling.schedule``) for that country and for one merger alone,
+- engine time (the pure ``engine.scheduling.schedule``) for that country and for one merger alone,
   the median of several runs;
 - the queries and wall time of loading the graph and of ``schedule_apply`` for one merger (which covers its
   vendor-sharing component) and of ``schedule_apply_all``, both on a first run (everything written) and
@@ -33,7 +33,7 @@ from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
 
 from municipalities.models import Merger
-from runbook import scheduling as eng
+from engine import scheduling as eng
 from runbook.models import Step
 
 
@@ -138,7 +138,7 @@ class Command(BaseCommand):
 
     def _engine_on_the_real_map(self, runs: int) -> None:
         """The engine alone on the real reform, three copies of it (synthetic) and one merger."""
-        from mergeplan.reform import reform_map
+        from demo.reform import reform_map
         from runbook.bench_engine import reform_problem
 
         out = self.stdout.write

@@ -13,7 +13,7 @@
 
 The schema says so (``minimum``, ``enum``): :mod:`drf_spectacular` reads the ``_spectacular_annotation``
 each filter carries. Views with ``filterset_fields`` get :class:`StrictFilterSet` through
-:class:`mergeplan.api_support.FilterBackend`; hand-written filter sets inherit from it.
+:class:`core.api.support.FilterBackend`; hand-written filter sets inherit from it.
 """
 from __future__ import annotations
 
@@ -70,7 +70,7 @@ def _int_filter(min_value: int | None):
 
 #: text without NUL characters (refused with a 400: no database stores them)
 NO_NUL_PATTERN = "^[^\\u0000]*$"
-#: a date or date-time within the planning range 1990–2100 (``mergeplan.validation``), as a pattern on the year
+#: a date or date-time within the planning range 1990–2100 (``core.validation``), as a pattern on the year
 PLANNING_YEAR_PATTERN = "^(199[0-9]|20[0-9][0-9]|2100)-"
 
 
@@ -84,7 +84,7 @@ def _annotate(filter_) -> None:
             schema["maxLength"] = filter_.extra["max_length"]
         filter_._spectacular_annotation = {"field": schema}
     elif isinstance(filter_, django_filters.DateFilter | django_filters.IsoDateTimeFilter):
-        from mergeplan.validation import planning_date_validator
+        from core.validation import planning_date_validator
 
         schema = {"type": "string", "format": "date" if isinstance(filter_, django_filters.DateFilter) else "date-time"}
         if planning_date_validator in filter_.extra.get("validators", ()):

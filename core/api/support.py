@@ -40,9 +40,9 @@ from rest_framework.response import Response
 from rest_framework.settings import ISO_8601, api_settings
 from rest_framework.throttling import UserRateThrottle
 
-from mergeplan.api_filters import StrictFilterSet
-from mergeplan.cache import CACHE_ERRORS, report_degraded
-from mergeplan.prepared import fetch_prepared
+from core.api.filters import StrictFilterSet
+from core.cache import CACHE_ERRORS, report_degraded
+from core.prepared import fetch_prepared
 from municipalities.models import ApiToken, FeedToken, hash_token
 from municipalities.permissions import Action, merger_access
 
@@ -142,7 +142,7 @@ class BearerTokenAuthentication(BaseAuthentication):
             token.last_used_at = now
             _token_cache_touch(token.key_hash, now)
             if won:
-                from mergeplan.logins.audit import record_token_used
+                from logins.audit import record_token_used
 
                 record_token_used(token)
         return token.user, token
@@ -586,7 +586,7 @@ class ValuesListMixin:
 class FilterBackend(DjangoFilterBackend):
     """django-filter, skipped when the query string names none of the view's filters (building the
     filter form is a fifth of a hot list's time, and without parameters it filters nothing).
-    ``filterset_fields`` get :class:`mergeplan.api_filters.StrictFilterSet` (ids from 1, no empty values)."""
+    ``filterset_fields`` get :class:`core.api.filters.StrictFilterSet` (ids from 1, no empty values)."""
 
     filterset_base = StrictFilterSet
 
@@ -733,7 +733,7 @@ class TokenRateThrottle(UserRateThrottle):
         key = f"{self.cache_format % {'scope': self.scope, 'ident': user.pk}}:{window}"
         try:
             count = _count_in_window(self.cache, key, self.duration + 1)
-        except CACHE_ERRORS as exc:  # Redis down: fail open, logged once per interval (mergeplan.cache)
+        except CACHE_ERRORS as exc:  # Redis down: fail open, logged once per interval (core.cache)
             report_degraded("API throttle cache", exc, action="token requests allowed without a rate limit")
             return True
         return count <= self.num_requests

@@ -4,7 +4,7 @@ Frozen dataclasses in (``Problem``), frozen dataclasses out (``Schedule``); no D
 same output: every tie is broken by id and no set order leaks into the result.
 
 Time
-    All arithmetic runs on working-day indices of the problem's ``WorkCalendar`` (see runbook.calendar);
+    All arithmetic runs on working-day indices of the problem's ``WorkCalendar`` (see engine.calendar);
     dates are converted once on the way in and once on the way out. A step of duration d ≥ 1 that starts
     on working day s occupies s … s+d−1, so its finish is its *last* working day. A milestone (d = 0)
     starts and finishes on the day it happens. Dates that fall on a non-working day are read as the next
@@ -107,7 +107,7 @@ Findings — infeasibility is reported, never raised (``Schedule.feasible`` is T
                          the cutovers; ``merger_id`` when they all belong to one merger).
 Only a dependency cycle raises (``CyclicDependencyError``); malformed input (unknown ids, statuses,
 kinds, bindings, directions or dependency types, duplicate step ids, negative durations) raises
-``ValueError``. The domain's plan check (``runbook.plancheck``) reads the results against the calendar.
+``ValueError``. The domain's plan check (``engine.plancheck``) reads the results against the calendar.
 
 Speed
     One topological order (Kahn) per problem; the passes run over flat lists indexed by step position,

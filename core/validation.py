@@ -38,7 +38,7 @@ def planning_date_message() -> str:
     return str(PlanningDateValidator.message) % _range_params()
 
 
-@deconstructible(path="mergeplan.validation.PlanningDateValidator")
+@deconstructible(path="core.validation.PlanningDateValidator")
 class PlanningDateValidator:
     """Refuses a date before :data:`PLANNING_DATE_MIN` or after :data:`PLANNING_DATE_MAX`."""
 

@@ -19,7 +19,7 @@ from django.contrib.auth.hashers import make_password
 from django.contrib.contenttypes.models import ContentType
 from django.utils import timezone
 
-from mergeplan.demo_second import second_merger_seed
+from demo.second import second_merger_seed
 from municipalities.models import DispensationStatus, Membership, Merger, Municipality, Role
 from runbook.drejebog import template_install
 from runbook.models import (

@@ -1,4 +1,4 @@
-"""Charts drawn on the server as SVG: the burn-up and the vendor load (the Gantt: ``mergeplan.gantt``).
+"""Charts drawn on the server as SVG: the burn-up and the vendor load (the Gantt: ``core.charts.gantt``).
 
 Pure functions: plain data in (dates, numbers, already translated strings), SVG markup out. No Django
 import, no JavaScript. Every chart carries a <title> and <desc>; colour is never the only signal (critical

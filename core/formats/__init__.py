@@ -1,13 +1,13 @@
 """The one way the pages write a date, a week and a timestamp, in the active language.
 
-The formats themselves live once per language in ``mergeplan/formats/<lang>/formats.py`` (Django's
+The formats themselves live once per language in ``core/formats/<lang>/formats.py`` (Django's
 ``FORMAT_MODULE_PATH``): Danish "15. mar. 2006", English "15 Mar 2006". Templates use ``|date`` (no
-argument) or the filters of :mod:`mergeplan.formats.filters` (``|day`` also takes an ISO string, ``|week``,
+argument) or the filters of :mod:`core.formats.filters` (``|day`` also takes an ISO string, ``|week``,
 ``|stamp``); Python that writes a date into a page or an e-mail calls :func:`day`. ISO 8601 stays in
 exports, the API and form inputs.
 
 Two clocks: planning dates (due, overdue, countdowns, "today") follow the planning clock
-(:mod:`mergeplan.clock`, pinned in the demo); a *timestamp* of something the system did (last computed, a
+(:mod:`core.clock`, pinned in the demo); a *timestamp* of something the system did (last computed, a
 history line, a comment, a sign-off, a token's use) is the system clock's. Where the planning clock is
 pinned to another day, :func:`stamp` says so after the timestamp: "2. dec. 2026 04:15 (systemtid)".
 """
@@ -19,7 +19,7 @@ from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
-from mergeplan.clock import pinned
+from core.clock import pinned
 
 
 def _as_date(value) -> dt.date | None:

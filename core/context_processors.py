@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from django.http import HttpRequest
 
-from mergeplan.clock import today
+from core.clock import today
 
 
 def planning(request: HttpRequest) -> dict:

@@ -6,9 +6,9 @@ import inspect
 from django.core.management.base import BaseCommand
 from django.db import transaction
 
-from mergeplan.demo import demo_merger, seed_counts, seed_demo
-from mergeplan.demo_second import baselines_seed
-from mergeplan.exceptions import ApplicationError
+from demo.seed import demo_merger, seed_counts, seed_demo
+from demo.second import baselines_seed
+from core.exceptions import ApplicationError
 
 
 class Command(BaseCommand):

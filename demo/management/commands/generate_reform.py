@@ -1,9 +1,9 @@
 """``manage.py generate_reform``: a SYNTHETIC copy of the reform's shape, for benchmarks and tests only.
 
-The national data set is ``manage.py load_reform`` (the real map of the 2007 reform, ``mergeplan.reform``).
+The national data set is ``manage.py load_reform`` (the real map of the 2007 reform, ``demo.reform``).
 This command stays for what needs many, disposable, clearly fake mergers: ``bench_schedule`` (the database
 part), ``bench_api`` and the planning tests. Its mergers have the REAL member counts of the reform's 65
-mergers, in code order (``mergeplan.reform.reform_map().member_counts()``), repeated when ``--mergers`` asks
+mergers, in code order (``demo.reform.reform_map().member_counts()``), repeated when ``--mergers`` asks
 for more (e.g. 195 = the reform ×3); everything else is generated.
 
 Everything generated is labelled synthetic: mergers are "Syntetisk Kommune NN" with ``is_synthetic=True``,
@@ -159,7 +159,7 @@ def _synthetic_template() -> RunbookTemplate:
 
 def _member_counts(mergers: int) -> list[int]:
     """The real member counts of the reform's mergers (2–7, 251 in 65), repeated to ``mergers``."""
-    from mergeplan.reform import reform_map
+    from demo.reform import reform_map
 
     real = reform_map().member_counts()
     return [real[k % len(real)] for k in range(mergers)]
@@ -167,7 +167,7 @@ def _member_counts(mergers: int) -> list[int]:
 
 def generate(*, mergers: int, areas: int, seed: int) -> dict[str, int]:
     """Create the synthetic data set; returns counts of what was created."""
-    from runbook.calendar import month_end_freezes
+    from engine.calendar import month_end_freezes
 
     rng = random.Random(seed)
     template = _template()

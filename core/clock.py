@@ -3,7 +3,7 @@
 ``MERGEPLAN_TODAY`` (an ISO date in the environment, read into ``settings.MERGEPLAN_TODAY``) pins the
 planning clock — the demo lives in 2006. Everything that needs today's date calls :func:`today`. Timestamps of
 what the system did (created, scheduled, signed) keep the system clock; pages mark them while the clock is
-pinned (:func:`pinned`, :func:`mergeplan.formats.stamp`).
+pinned (:func:`pinned`, :func:`core.formats.stamp`).
 """
 from __future__ import annotations
 
@@ -23,5 +23,5 @@ def today() -> dt.date:
 
 def pinned() -> bool:
     """Whether the planning clock is pinned to another day than the system clock's (the demo's 2006): then
-    a page that shows a system timestamp says so (:func:`mergeplan.formats.stamp`)."""
+    a page that shows a system timestamp says so (:func:`core.formats.stamp`)."""
     return today() != timezone.localdate()

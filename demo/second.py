@@ -1,5 +1,5 @@
 """The demo's second merger and the demo's baselines (``seed_demo`` calls these; kept apart from
-``mergeplan.demo``, which is large already).
+``demo.seed``, which is large already).
 
 Aabenraa Kommune (580) comes from the real reform, generated as ``load_reform`` generates every merger,
 so the KMD advisor has more than one merger to serve in the demo: a cross-merger "my steps" list, and
@@ -14,13 +14,13 @@ from typing import TextIO
 from django.contrib.auth import get_user_model
 from django.utils import timezone
 
-from mergeplan.reform import reform_load
+from demo.reform import reform_load
 from municipalities.models import Merger
 from runbook.baselines import baseline_capture
 from runbook.models import Baseline, Runbook
 
 #: Aabenraa Kommune (580): Bov, Lundtoft, Rødekro, Tinglev and Aabenraa, Tønder's neighbour in
-#: Sønderjyllands Amt (V: the reform's map, ``mergeplan/data/reform-2007-municipalities.csv``). No member is
+#: Sønderjyllands Amt (V: the reform's map, ``demo/data/reform-2007-municipalities.csv``). No member is
 #: split with Tønder. Its inventory, harmonisations and runbook are generated as ``load_reform`` does (the
 #: typical KMD inventory, the seat's systems kept, the demo's progress of 15 March 2006): all inferred (I).
 SECOND_MERGER = "580"

@@ -1,4 +1,4 @@
-"""``manage.py load_reform``: the national scenario from the real map of the 2007 reform (``mergeplan.reform``).
+"""``manage.py load_reform``: the national scenario from the real map of the 2007 reform (``demo.reform``).
 
     MERGEPLAN_TODAY=2006-03-15 manage.py load_reform   # the plan starts on the planning clock's date
 
@@ -16,7 +16,7 @@ import time
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
-from mergeplan import reform
+from demo import reform
 
 
 class Command(BaseCommand):
@@ -59,7 +59,7 @@ class Command(BaseCommand):
             self.stdout.write(f"  {label:<32} {seconds:6.1f} s")
         self.stdout.write(f"loaded {len(result.selected)} mergers in {loaded:.1f} s")
         if not opts["no_schedule"]:
-            from mergeplan.clock import today
+            from core.clock import today
 
             if today() >= reform.LEGAL_DATE:
                 self.stderr.write(f"warning: the planning clock says {today()}, after the legal date: the plan "

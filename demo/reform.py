@@ -218,7 +218,7 @@ def _catalogue():
     """The demo's vendors, areas and systems (created by the demo's own seed functions when missing, so
     the areas get their bindings from the same place), and the typical inventory: per area the KMD system,
     else the municipalities' own IT's."""
-    from mergeplan import demo
+    from demo import seed as demo
     from systems.models import Domain, System, Vendor
 
     vendor_codes = [v[0] for v in demo.VENDORS]
@@ -251,7 +251,7 @@ def _catalogue():
 def _national_calendar(vendors, domains) -> None:
     """The demo's national calendar (KMD's closure, the recurring rules: summer, payroll and payout runs,
     year end) when the database has none yet, so the country is planned under the same rules."""
-    from mergeplan import demo
+    from demo import seed as demo
     from runbook.models import CalendarRule, FreezeWindow
 
     if not FreezeWindow.objects.filter(merger__isnull=True).exists():
@@ -411,7 +411,7 @@ def _harmonisations_load(selected: list[NewMunicipality], mergers, municipalitie
 
 
 def progress_assume(runbooks: Iterable, *, actor=None, message: str = PROGRESS_ASSUMPTION) -> int:
-    """Give freshly instantiated runbooks the demo's progress of 15 March 2006 (``mergeplan.demo.PROGRESS``:
+    """Give freshly instantiated runbooks the demo's progress of 15 March 2006 (``demo.seed.PROGRESS``:
     template step number → status, actual start, actual finish), as an assumption: the statuses and actual
     dates in one ``bulk_update`` and the audit events (in progress, then done) in one ``bulk_create``, dated
     when they happened, made with the demo's own event builder. Not the demo's blocked step, comments,
@@ -419,7 +419,7 @@ def progress_assume(runbooks: Iterable, *, actor=None, message: str = PROGRESS_A
     there). Returns how many steps it changed."""
     from django.contrib.contenttypes.models import ContentType
 
-    from mergeplan.demo import PROGRESS, _status_event
+    from demo.seed import PROGRESS, _status_event
     from runbook.models import Event, Step, StepStatus
 
     runbook_ids = [r.pk for r in runbooks]
@@ -517,7 +517,7 @@ def reform_load(*, only: Iterable[str] | None = None, dispensation: str | None =
         if unknown:
             raise ValueError(f"not the code of a merger in the reform: {', '.join(sorted(unknown))}")
         selected = [n for n in rmap.mergers if n.code in wanted]
-    from mergeplan.demo import demo_merger
+    from demo.seed import demo_merger
 
     demo = demo_merger()
     seconds: dict[str, float] = {}

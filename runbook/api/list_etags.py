@@ -34,8 +34,8 @@ from django.utils import translation
 from rest_framework import exceptions, status
 from rest_framework.response import Response
 
-from mergeplan.api_support import BearerTokenAuthentication, TokenRateThrottle, etag_matches
-from mergeplan.prepared import fetch_prepared
+from core.api.support import BearerTokenAuthentication, TokenRateThrottle, etag_matches
+from core.prepared import fetch_prepared
 
 
 def _aggregate_sql(qs: QuerySet, **aggregates) -> tuple[str, tuple]:

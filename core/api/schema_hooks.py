@@ -1,6 +1,6 @@
 """A drf-spectacular postprocessing hook: every operation documents every status code it can answer.
 
-What :mod:`mergeplan.api_support` and the views answer besides the success, per operation:
+What :mod:`core.api.support` and the views answer besides the success, per operation:
 
 - 400 — bad query parameters (``page_size``, filters with choices, dates, numbers) or a bad body; a
   delete the data refuses (the object is still referenced);
@@ -8,7 +8,7 @@ What :mod:`mergeplan.api_support` and the views answer besides the success, per 
 - 403 — signed in but not allowed (role, read-only token, feed token outside the feed);
 - 404 — an object outside the user's mergers or unknown; on lists, a page past the last;
 - 409 — a write that conflicts with the plan or with another change (no ``If-Match`` to compare);
-- 412/428 — writes to an existing object: stale ``If-Match``/none (documented by ``mergeplan.api_schema``);
+- 412/428 — writes to an existing object: stale ``If-Match``/none (documented by ``core.api.schema``);
 - 413 — a request body over the size limit;
 - 414 — a query string so long that gunicorn refuses the request line (its own page, before the app);
 - 429 — a token client over its rate limit;
@@ -71,7 +71,7 @@ def _codes(path: str, method: str, operation: dict) -> list[str]:
 
 
 def _bound_integer_parameters(operation: dict) -> None:
-    """Whole-number parameters as validated (``mergeplan.api_filters``, the pagination, the router): a
+    """Whole-number parameters as validated (``core.api.filters``, the pagination, the router): a
     path id and ``page``/``page_size`` are from 1 (0, -3, 1.5 are refused: 404 or 400)."""
     for param in operation.get("parameters", []):
         schema = param.get("schema", {})

@@ -1,4 +1,4 @@
-"""The OpenAPI schema's view of what :mod:`mergeplan.api_support` enforces (kept apart: drf-spectacular's
+"""The OpenAPI schema's view of what :mod:`core.api.support` enforces (kept apart: drf-spectacular's
 schema module reads the REST framework settings on import, which name classes of ``api_support``)."""
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse
 from rest_framework import serializers
 
-from mergeplan.api_support import ETagMixin, StrictSerializer
+from core.api.support import ETagMixin, StrictSerializer
 
 
 class ErrorDetailSerializer(serializers.Serializer):

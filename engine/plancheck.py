@@ -1,6 +1,6 @@
 """The plan check: does a schedule read true to a Danish municipal IT chief? Pure, no Django import.
 
-The engine places go-lives by the rules (``runbook.scheduling``); this reads the result against the same
+The engine places go-lives by the rules (``engine.scheduling``); this reads the result against the same
 calendar and the domain's expectations and lists what a chief would not sign, per merger. A plan made by
 the engine from the seeded data has no finding; a planner's pin, target or a late step can create one.
 

@@ -2,7 +2,7 @@ from django.apps import AppConfig
 
 
 class LoginsConfig(AppConfig):
-    name = "mergeplan.logins"
+    name = "logins"
     label = "logins"
     verbose_name = "Logins"
 

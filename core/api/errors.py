@@ -1,6 +1,6 @@
 """The API's exception handler: the domain's exceptions as HTTP answers (``EXCEPTION_HANDLER`` in the
 settings). Its own module: it builds on ``rest_framework.views``, whose import reads the settings that name
-:mod:`mergeplan.api_support`'s classes."""
+:mod:`core.api.support`'s classes."""
 from __future__ import annotations
 
 from django.core.exceptions import RequestDataTooBig, SuspiciousOperation
@@ -11,7 +11,7 @@ from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
-from mergeplan.exceptions import ApplicationError, ConflictError, PermissionDeniedError
+from core.exceptions import ApplicationError, ConflictError, PermissionDeniedError
 
 
 def exception_handler(exc, context):

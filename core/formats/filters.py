@@ -1,10 +1,10 @@
 """Template filters for the pages' dates, loaded as builtins (settings.TEMPLATES): ``{{ x|day }}``,
-``{{ w|week }}``, ``{{ e.created_at|stamp }}``. See :mod:`mergeplan.formats`."""
+``{{ w|week }}``, ``{{ e.created_at|stamp }}``. See :mod:`core.formats`."""
 from __future__ import annotations
 
 from django import template
 
-from mergeplan import formats
+from core import formats
 
 register = template.Library()
 
