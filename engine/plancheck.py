@@ -1,6 +1,6 @@
 """The plan check: does a schedule read true to a Danish municipal IT chief? Pure, no Django import.
 
-The engine places go-lives by the rules (``engine.scheduling``); this reads the result against the same
+The engine places go-lives by the rules (``engine.placement``); this reads the result against the same
 calendar and the domain's expectations and lists what a chief would not sign, per merger. A plan made by
 the engine from the seeded data has no finding; a planner's pin, target or a late step can create one.
 
@@ -29,7 +29,8 @@ from dataclasses import dataclass
 from datetime import date
 
 from .calendar import WORK, WorkCalendar
-from .scheduling import Problem, Scenario, Schedule, StepIn, go_live_window
+from .model import Problem, Scenario, Schedule, StepIn
+from .placement import go_live_window
 
 TRAINING_DAYS = 20  # training finishes at most this many working days before the go-live it serves
 REHEARSAL_DAYS = 30  # the dress rehearsal at most this many

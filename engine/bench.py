@@ -1,4 +1,4 @@
-"""National-size problems for the scheduling engine, and a timing run of them.
+"""National-size benchmark problems for the engine, built in memory from the merger sizes alone.
 
 ``reform_problem(member_counts, copies)`` is the REAL map of the 2007 reform in engine form: one merger per
 real merger with its real number of members (pass ``demo.reform.reform_map().member_counts()``: 65
@@ -9,7 +9,8 @@ the area's legal binding. Steps, durations and dispensations are generated (synt
 mergers and their sizes are real. ``copies=3`` repeats the reform three times — a synthetic scale-up for
 benchmarks only.
 
-No Django import: ``manage.py bench_schedule`` times ``schedule`` on it.
+Pure like the rest of the engine (the member counts are passed in), so the engine can be timed and
+compared without the app: ``manage.py bench_schedule`` (demo) times ``schedule`` on it.
 """
 
 from __future__ import annotations
@@ -18,14 +19,8 @@ import random
 from collections.abc import Sequence
 from datetime import date, timedelta
 
-from engine.calendar import FreezeWindow, WorkCalendar, month_end_freezes
-from engine.scheduling import (
-    CapacityPeriod,
-    DependencyIn,
-    MergerIn,
-    Problem,
-    StepIn,
-)
+from .calendar import FreezeWindow, WorkCalendar, month_end_freezes
+from .model import CapacityPeriod, DependencyIn, MergerIn, Problem, StepIn
 
 LEGAL_DATE = date(2007, 1, 1)
 DISPENSATION_DATE = date(2006, 7, 1)
@@ -73,9 +68,9 @@ TEMPLATE: tuple[tuple[int, int, tuple[int, ...], str], ...] = (
     (37, 10, (36,), "task"),
 )
 
-# (domain, ((vendor, weight), ...)) of the systems converted; "infra" is local IT work without a vendor cap.
 
 def _freezes() -> list[FreezeWindow]:
+    """KMD's closure over the national conversion, the finance year-end and the monthly payroll runs."""
     return [
         FreezeWindow(
             date(2006, 12, 22), date(2007, 1, 1), "KMD lukket (national konvertering)", vendor="KMD"

@@ -4,11 +4,9 @@ from __future__ import annotations
 
 from datetime import date
 
-import pytest
-
+from engine import DependencyIn, MergerIn, Problem, Scenario, StepIn, schedule
 from engine.calendar import WORK, FreezeWindow, WorkCalendar
 from engine.plancheck import plan_check
-from engine.scheduling import DependencyIn, MergerIn, Problem, Scenario, StepIn, schedule
 
 D = date
 SUMMER = FreezeWindow(D(2006, 7, 10), D(2006, 7, 30), "Fællesferie", blocks=WORK)
@@ -16,10 +14,6 @@ PAYOUT = FreezeWindow(D(2006, 8, 29), D(2006, 8, 31), "Udbetaling af ydelser", d
 CAL = WorkCalendar.danish([2005, 2006, 2007], [SUMMER, PAYOUT])
 MERGER = MergerIn(1, D(2007, 1, 1), D(2006, 7, 1), True)
 
-
-@pytest.fixture(autouse=True)
-def _pinned_clock():
-    """Pure: no Django needed."""
 
 
 def area(base: int, domain: str, binding: str, *, cutover_kw=None, training_kw=None) -> tuple[list, list]:

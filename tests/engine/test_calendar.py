@@ -13,10 +13,6 @@ D = date
 KMD_CLOSURE = FreezeWindow(D(2006, 12, 22), D(2007, 1, 1), "KMD lukket", vendor="KMD")
 
 
-@pytest.fixture(autouse=True)
-def _pinned_clock():
-    """The calendar needs no Django: shadow the suite's settings fixture so ``-p no:django`` works."""
-
 
 @pytest.fixture(scope="module")
 def cal() -> WorkCalendar:

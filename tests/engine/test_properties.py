@@ -1,9 +1,9 @@
-"""Properties of the scheduling engine on random DAGs (hypothesis)."""
+"""Properties of the engine on random graphs, calendars and problems (hypothesis; see ``strategies``)."""
 
 from __future__ import annotations
 
 import dataclasses
-import random
+import graphlib
 from collections import Counter
 from datetime import date, timedelta
 
@@ -11,114 +11,124 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from engine.calendar import FreezeWindow, WorkCalendar, month_end_freezes
-from engine.scheduling import DependencyIn, MergerIn, Problem, Scenario, StepIn, schedule
+from engine import (
+    CyclicDependencyError,
+    DependencyIn,
+    MergerIn,
+    Problem,
+    Scenario,
+    StepIn,
+    compare_scenarios,
+    schedule,
+    topological_layers,
+)
+from engine.results import summarise
+
+from .strategies import LEGAL, Graph, calendars, cyclic_graphs, cyclic_problems, dags, days, problems
 
 D = date
-LEGAL = D(2007, 1, 1)
-BASE_FREEZES = (
-    FreezeWindow(D(2006, 12, 22), D(2007, 1, 1), "KMD lukket", vendor="KMD"),
-    *month_end_freezes(domain="payroll", start=D(2006, 1, 1), end=D(2007, 12, 31), label="Lønkørsel"),
-)
-PLAIN = WorkCalendar.danish(range(2005, 2009))
-BASE = WorkCalendar.danish(range(2005, 2009), BASE_FREEZES)
-VENDORS = ("KMD", "Fujitsu", "Infra")
-DOMAINS = ("payroll", "finance", "esdh")
-
 FAST = settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
 
-@pytest.fixture(autouse=True)
-def _pinned_clock():
-    """The engine needs no Django: shadow the suite's settings fixture so ``-p no:django`` works."""
+# --- graphs: waves are topological layers ----------------------------------------------------------
 
 
-def _random_problem(rng: random.Random, n: int, constrained: bool) -> Problem:
-    """A random problem of ``n`` steps in ≤ 3 mergers; ids ascend along every dependency. With
-    ``constrained=False``: one merger, only tasks and milestones after the merger (no deadlines, not even
-    the legal date), no history, lags ≥ 0 — nothing binds but the dependencies."""
-    ids = sorted(rng.sample(range(1, 500), n))
-    status = D(2006, 3, 1) + timedelta(days=rng.randint(0, 280))
-
-    def some_date(first: date, last: date) -> date:
-        return first + timedelta(days=rng.randint(0, (last - first).days))
-
-    n_mergers = rng.randint(1, 3) if constrained else 1
-    mergers = []
-    for m in range(1, n_mergers + 1):
-        dispensation = (
-            some_date(D(2006, 5, 1), D(2007, 1, 15)) if constrained and rng.random() < 0.7 else None
-        )
-        mergers.append(MergerIn(m, LEGAL, dispensation, dispensation is not None and rng.random() < 0.5))
-
-    steps: list[StepIn] = []
-    deps: list[DependencyIn] = []
-    for k, sid in enumerate(ids):
-        duration = rng.randint(0, 6)
-        preds = sorted(rng.sample(range(k), min(k, rng.randint(0, 3))))
-        for p in preds:
-            if constrained:
-                deps.append(DependencyIn(ids[p], sid, rng.randint(-2, 4), rng.choice(("FS", "FS", "SS"))))
-            else:
-                deps.append(DependencyIn(ids[p], sid, rng.randint(0, 4), rng.choice(("FS", "SS"))))
-        kw: dict = {} if constrained else {"post_merger": True}
-        kind = "milestone" if duration == 0 else "task"
-        if constrained:
-            kind = rng.choice(("task", "task", "cutover", "cutover", "checkpoint"))
-            if kind == "cutover":
-                kw.update(
-                    vendor=rng.choice(VENDORS), domain=rng.choice(DOMAINS), post_merger=rng.random() < 0.2,
-                    binding=rng.choice((None, "legal_date", "dispensation", "free")),
-                )
-                if rng.random() < 0.2:
-                    kw["target"] = some_date(D(2006, 5, 1), D(2007, 1, 31))
-            else:
-                kw["direction"] = rng.choice(("asap", "alap"))
-                kw["needs_users"] = rng.random() < 0.2
-            if rng.random() < 0.1:
-                kw["deadline"] = some_date(D(2006, 6, 1), D(2007, 3, 31))
-            if rng.random() < 0.1:
-                kw["not_before"] = some_date(D(2006, 3, 1), D(2006, 12, 31))
-            # History only on sources, so that it is consistent with the dependencies.
-            status_kind = rng.choice(("not_started",) * 6 + ("blocked", "skipped", "done", "in_progress"))
-            if status_kind in ("done", "in_progress") and not preds:
-                start = status - timedelta(days=rng.randint(1, 60))
-                kw["actual_start"] = start
-                if status_kind == "done":
-                    kw["actual_finish"] = min(
-                        start + timedelta(days=rng.randint(0, 20)), status - timedelta(1)
-                    )
-                kw["status"] = status_kind
-            elif status_kind in ("blocked", "skipped"):
-                kw["status"] = status_kind
-        steps.append(StepIn(id=sid, merger_id=rng.randint(1, n_mergers), duration=duration, kind=kind, **kw))
-
-    if not constrained:
-        return Problem(status, tuple(mergers), tuple(steps), tuple(deps), PLAIN, {})
-    extra = [
-        FreezeWindow(
-            start := some_date(D(2006, 5, 1), D(2007, 1, 31)),
-            start + timedelta(days=rng.randint(0, 20)),
-            "random",
-            rng.choice((None, *DOMAINS)),
-            rng.choice((None, *VENDORS)),
-            rng.choice(("go_live", "work")),
-        )
-        for _ in range(rng.randint(0, 2))
-    ]
-    cal = WorkCalendar.danish(range(2005, 2009), (*BASE_FREEZES, *extra)) if extra else BASE
-    capacities = {v: rng.randint(1, 3) for v in ("KMD", "Fujitsu") if rng.random() < 0.6}
-    return Problem(status, tuple(mergers), tuple(steps), tuple(deps), cal, capacities)
+def _preds(g: Graph) -> dict[int, set[int]]:
+    preds: dict[int, set[int]] = {v: set() for v in g.nodes}
+    for p, s in g.edges:
+        preds[s].add(p)
+    return preds
 
 
-def problems(*, constrained: bool = True) -> st.SearchStrategy[Problem]:
-    """Random problems of ≤ 40 steps. The bulk comes from a seeded ``random.Random`` (hypothesis draws
-    are too slow for hundreds of fields per example); the size still shrinks."""
-    return st.builds(
-        lambda n, seed: _random_problem(random.Random(seed), n, constrained),
-        st.integers(1, 40),
-        st.integers(0, 2**32 - 1),
-    )
+@FAST
+@given(dags())
+def test_layers_hold_every_node_once_and_every_edge_runs_forward(g):
+    layers = topological_layers(g.nodes, g.edges)
+    flat = [v for layer in layers for v in layer]
+    assert sorted(flat) == sorted(g.nodes) and len(flat) == len(set(flat))
+    assert all(layer and layer == sorted(layer) for layer in layers)
+    depth = {v: k for k, layer in enumerate(layers) for v in layer}
+    assert all(depth[p] < depth[s] for p, s in g.edges)
+    # the input's order does not matter
+    assert topological_layers(g.nodes[::-1], g.edges[::-1]) == layers
+
+
+@FAST
+@given(dags())
+def test_layers_are_minimal(g):
+    preds = _preds(g)
+    layers = topological_layers(g.nodes, g.edges)
+    for k, layer in enumerate(layers):
+        for v in layer:
+            if k == 0:
+                assert not preds[v]
+            else:  # as early as it can be: a predecessor sits in the layer just before
+                assert preds[v] & set(layers[k - 1])
+
+
+@FAST
+@given(cyclic_graphs())
+def test_a_back_edge_raises_naming_a_real_cycle(graph_and_back):
+    g, _back = graph_and_back
+    with pytest.raises(CyclicDependencyError) as err:
+        topological_layers(g.nodes, g.edges)
+    cycle = err.value.cycle
+    edges = set(g.edges)
+    assert cycle and len(set(cycle)) == len(cycle) and cycle[0] == min(cycle)
+    assert all((a, b) in edges for a, b in zip(cycle, cycle[1:] + cycle[:1], strict=True))
+
+
+@FAST
+@given(cyclic_problems())
+def test_a_dependency_cycle_raises_naming_a_real_cycle(problem_and_back):
+    p, _back = problem_and_back
+    with pytest.raises(CyclicDependencyError) as err:
+        schedule(p)
+    cycle = err.value.cycle
+    deps = {(d.predecessor_id, d.successor_id) for d in p.dependencies}
+    assert cycle and len(set(cycle)) == len(cycle)
+    assert all((a, b) in deps for a, b in zip(cycle, cycle[1:] + cycle[:1], strict=True))
+
+
+# --- the working calendar --------------------------------------------------------------------------
+
+
+@FAST
+@given(calendars(), days, st.integers(1, 400))
+def test_adding_then_subtracting_working_days_returns_to_a_working_day_at_or_before_the_start(cal, d, n):
+    back = cal.add_working_days(cal.add_working_days(d, n), -n)
+    assert cal.is_working_day(back) and back <= d
+    assert back == cal.previous_working_day(d)  # d itself when it is a working day
+    forth = cal.add_working_days(cal.add_working_days(d, -n), n)
+    assert cal.is_working_day(forth) and forth >= d
+    assert forth == cal.next_working_day(d)
+
+
+@FAST
+@given(calendars(), days, st.integers(-300, 300))
+def test_a_working_day_is_never_a_weekend_or_a_holiday(cal, d, n):
+    before, after = cal.previous_working_day(d), cal.next_working_day(d)
+    for x in (before, after, cal.add_working_days(d, n)):
+        assert x.weekday() < 5 and x not in cal.holidays and cal.is_working_day(x)
+    assert before <= d <= after
+    # and no working day is skipped on the way
+    gap = [before + timedelta(k) for k in range(1, (after - before).days)]
+    assert not any(cal.is_working_day(x) for x in gap if x != d)
+    assert cal.is_working_day(d) == (before == d == after)
+
+
+@FAST
+@given(calendars(), days, st.integers(-300, 300))
+def test_adding_working_days_is_monotone_and_counts_working_days(cal, d, n):
+    a, b = cal.add_working_days(d, n), cal.add_working_days(d, n + 1)
+    # from a closed day, + 0 and + 1 both land on the next working day; every other step moves on
+    assert a < b or (n == 0 and a == b and not cal.is_working_day(d))
+    if cal.is_working_day(d):
+        assert cal.working_days_between(d, a) == n
+        assert cal.working_days_between(a, d) == -n
+
+
+# --- the schedule ----------------------------------------------------------------------------------
 
 
 scenarios = st.sampled_from(list(Scenario))
@@ -151,12 +161,9 @@ def test_every_dependency_is_respected(p, scenario):
     for x in p.steps:
         r = s.steps[x.id]
         duration = 0 if x.status == "skipped" else x.duration
-        if _scheduled(x):
+        if _scheduled(x):  # a cutover moved to a later go-live moves whole: its duration holds too
             assert idx(r.early_start) >= status
-            if x.kind == "cutover" and x.status != "skipped":
-                assert idx(r.early_finish) - idx(r.early_start) == max(duration - 1, 0)
-            else:
-                assert idx(r.early_finish) - idx(r.early_start) == max(duration - 1, 0)
+            assert idx(r.early_finish) - idx(r.early_start) == max(duration - 1, 0)
     for dep in p.dependencies:
         succ = steps[dep.successor_id]
         if not _scheduled(succ):
@@ -199,7 +206,8 @@ def _longest_path(p: Problem) -> int:
     preds: dict[int, list[DependencyIn]] = {x.id: [] for x in p.steps}
     for d in p.dependencies:
         preds[d.successor_id].append(d)
-    for sid in sorted(duration):  # generated ids ascend along every dependency
+    order = graphlib.TopologicalSorter({sid: [d.predecessor_id for d in ds] for sid, ds in preds.items()})
+    for sid in order.static_order():
         s = 0
         for d in preds[sid]:
             q = d.predecessor_id
@@ -303,6 +311,13 @@ def test_recomputing_gives_an_identical_schedule(p, scenario):
     first = schedule(p, scenario)
     again = schedule(dataclasses.replace(p, steps=p.steps[::-1], dependencies=p.dependencies[::-1]), scenario)
     assert again == first
+
+
+@FAST
+@given(problems())
+def test_comparing_scenarios_is_scheduling_each_alone(p):
+    # the problem is prepared once for both scenarios: nothing of one run may leak into the other
+    assert compare_scenarios(p) == {sc: summarise(schedule(p, sc)) for sc in (Scenario.BIG_BANG, Scenario.ROLLING)}
 
 
 @FAST

@@ -1,7 +1,7 @@
 """``manage.py bench_schedule``: how fast the schedule is, for the whole country and for one merger.
 
 Prints, first without the database (the engine alone, on problems built in memory by
-``runbook.bench_engine.reform_problem``):
+``engine.bench.reform_problem``):
 
 - the REAL reform: the 65 mergers of the 2007 map with their real member counts (``demo.reform``;
   steps and durations generated in the drejebog's shape), every dispensation granted (rolling);
@@ -11,7 +11,7 @@ Prints, first without the database (the engine alone, on problems built in memor
 Then, on the synthetic data of ``generate_reform`` in the database (generated first when missing, or
 regenerated with ``--mergers N`` for a small run in CI):
 
-- engine time (the pure ``engine.scheduling.schedule``) for that country and for one merger alone,
+- engine time (the pure ``engine.schedule``) for that country and for one merger alone,
   the median of several runs;
 - the queries and wall time of loading the graph and of ``schedule_apply`` for one merger (which covers its
   vendor-sharing component) and of ``schedule_apply_all``, both on a first run (everything written) and
@@ -32,9 +32,14 @@ from django.core.management.base import BaseCommand
 from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
 
+import engine as eng
+from demo.reform import reform_map
+from engine.bench import reform_problem
 from municipalities.models import Merger
-from engine import scheduling as eng
 from runbook.models import Step
+from runbook.planning import graph_load, recompute_deferred, schedule_apply, schedule_apply_all
+
+from .generate_reform import generate, synthetic_delete
 
 
 def _median(fn, runs: int) -> float:
@@ -57,13 +62,7 @@ class Command(BaseCommand):
         parser.add_argument("--today", default="2006-03-15", help="the status date (the demo's planning date)")
 
     def handle(self, *args, **opts) -> None:
-        from runbook.planning import graph_load, schedule_apply, schedule_apply_all
-
-        from .generate_reform import generate, synthetic_delete
-
         if opts["mergers"] is not None or not Merger.objects.filter(is_synthetic=True).exists():
-            from runbook.planning import recompute_deferred
-
             n = opts["mergers"] or 65
             self.stdout.write(f"generating {n} synthetic mergers …")
             with recompute_deferred():
@@ -138,9 +137,6 @@ class Command(BaseCommand):
 
     def _engine_on_the_real_map(self, runs: int) -> None:
         """The engine alone on the real reform, three copies of it (synthetic) and one merger."""
-        from demo.reform import reform_map
-        from runbook.bench_engine import reform_problem
-
         out = self.stdout.write
         rmap = reform_map()
         counts = rmap.member_counts()
