@@ -8,5 +8,5 @@
   page and the admin's. API tokens are not passwords and never go through it.
 - Lockout answer: 429 with ``Retry-After`` and the page ``registration/locked_out.html`` (:mod:`.views`).
 - Audit trail (:mod:`.audit`): ``login_succeeded``, ``login_failed``, ``login_locked_out`` and
-  ``token_used`` :class:`runbook.models.Event` rows, without a merger; administrators see them in the admin.
+  ``token_used`` :class:`audit.models.Event` rows, without a merger; administrators see them in the admin.
 """

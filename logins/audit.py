@@ -1,9 +1,9 @@
-"""The audit trail of logins and API token use: :class:`runbook.models.Event` rows without a merger.
+"""The audit trail of logins and API token use: :class:`audit.models.Event` rows without a merger.
 
-Verbs: ``login_succeeded`` (actor: the user), ``login_failed`` (no actor; the target is the account tried,
-or for a username that does not exist the user model with ``object_id`` 0 and the name tried as
-``object_repr``), ``login_locked_out`` (once per account within the cool-off), ``token_used`` (actor: the
-token's owner; at most once per token per ``TOKEN_USE_EVENT_INTERVAL``).
+Verbs (:class:`audit.events.Verb`): ``login_succeeded`` (actor: the user), ``login_failed`` (no actor; the
+target is the account tried, or for a username that does not exist the user model with ``object_id`` 0 and
+the name tried as ``object_repr``), ``login_locked_out`` (once per account within the cool-off),
+``token_used`` (actor: the token's owner; at most once per token per ``TOKEN_USE_EVENT_INTERVAL``).
 """
 from __future__ import annotations
 
@@ -17,18 +17,19 @@ from django.contrib.auth.signals import user_logged_in, user_login_failed
 from django.contrib.contenttypes.models import ContentType
 from django.dispatch import receiver
 from django.utils import timezone
-from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
 
-from runbook.models import Event
+from audit.events import (
+    Target,
+    Verb,
+    login_failed_event,
+    login_locked_out_event,
+    login_succeeded_event,
+    target_of,
+    token_used_event,
+)
+from audit.models import Event
 
 logger = logging.getLogger(__name__)
-
-LOGIN_SUCCEEDED = "login_succeeded"
-LOGIN_FAILED = "login_failed"
-LOGIN_LOCKED_OUT = "login_locked_out"
-TOKEN_USED = "token_used"
-VERBS = (LOGIN_SUCCEEDED, LOGIN_FAILED, LOGIN_LOCKED_OUT, TOKEN_USED)
 
 
 def _address(request) -> str:
@@ -41,62 +42,47 @@ def _path(request) -> str:
     return getattr(request, "path", "") or "?"
 
 
-def _account(username: str | None):
-    """(content type, object id, repr) of the account ``username`` names; id 0 when there is none."""
+def _account(username: str | None) -> Target:
+    """The account ``username`` names as an event's target; id 0 when there is none."""
     User = get_user_model()
     content_type = ContentType.objects.get_for_model(User)
     username = (username or "").strip()
     user = User._default_manager.filter(**{User.USERNAME_FIELD: username}).first() if username else None
-    return content_type, (user.pk if user else 0), (username or "?")[:250]
+    return Target(content_type, (user.pk if user else 0), (username or "?")[:250])
 
 
 @receiver(user_logged_in, dispatch_uid="logins_record_login_succeeded")
 def record_login_succeeded(sender, request, user, **kwargs) -> None:
-    Event.objects.create(
-        actor=user,
-        verb=LOGIN_SUCCEEDED,
-        content_type=ContentType.objects.get_for_model(user, for_concrete_model=True),
-        object_id=user.pk,
-        object_repr=user.get_username()[:250],
-        message=_("Logged in from %(address)s (%(path)s).") % {"address": _address(request), "path": _path(request)},
-    )
+    login_succeeded_event(user=user, address=_address(request), path=_path(request))
 
 
 @receiver(user_login_failed, dispatch_uid="logins_record_login_failed")
 def record_login_failed(sender, credentials, request=None, **kwargs) -> None:
     """Every failed attempt, also those refused because the account or address is locked out."""
-    content_type, object_id, name = _account(credentials.get(get_user_model().USERNAME_FIELD))
-    values = {"address": _address(request), "path": _path(request)}
-    if request is not None and getattr(request, "axes_locked_out", False):
-        message = _("Failed login from %(address)s (%(path)s); locked out.") % values
-    else:
-        message = _("Failed login from %(address)s (%(path)s).") % values
-    Event.objects.create(
-        actor=None, verb=LOGIN_FAILED, content_type=content_type, object_id=object_id, object_repr=name,
-        message=message,
+    login_failed_event(
+        account=_account(credentials.get(get_user_model().USERNAME_FIELD)),
+        address=_address(request),
+        path=_path(request),
+        locked_out=request is not None and getattr(request, "axes_locked_out", False),
     )
 
 
 @receiver(user_locked_out, dispatch_uid="logins_record_locked_out")
 def record_locked_out(sender, request, username, ip_address, **kwargs) -> None:
     """Once per account and cool-off: Axes signals every attempt made while locked out."""
-    content_type, object_id, name = _account(username)
+    account = _account(username)
     cool_off = lockout_duration()
     recent = Event.objects.filter(
-        verb=LOGIN_LOCKED_OUT, content_type=content_type, object_id=object_id, object_repr=name,
-        created_at__gte=timezone.now() - cool_off,
+        verb=Verb.LOGIN_LOCKED_OUT, content_type=account.content_type, object_id=account.object_id,
+        object_repr=account.object_repr, created_at__gte=timezone.now() - cool_off,
     )
     if recent.exists():
         return
-    minutes = lockout_minutes()
-    failures = getattr(request, "axes_failures_since_start", None) or settings.AXES_FAILURE_LIMIT
-    Event.objects.create(
-        actor=None, verb=LOGIN_LOCKED_OUT, content_type=content_type, object_id=object_id, object_repr=name,
-        message=ngettext(
-            "Locked out for %(minutes)d minute after %(failures)d failed logins from %(address)s.",
-            "Locked out for %(minutes)d minutes after %(failures)d failed logins from %(address)s.",
-            minutes,
-        ) % {"minutes": minutes, "failures": failures, "address": ip_address or _address(request)},
+    login_locked_out_event(
+        account=account,
+        minutes=lockout_minutes(),
+        failures=getattr(request, "axes_failures_since_start", None) or settings.AXES_FAILURE_LIMIT,
+        address=ip_address or _address(request),
     )
 
 
@@ -105,18 +91,13 @@ def record_token_used(token) -> Event | None:
     authentication only when it wins the (conditional) ``last_used_at`` update, so at most once per token
     per few minutes; the check for a recent event keeps it to one row per interval."""
     interval = getattr(settings, "TOKEN_USE_EVENT_INTERVAL", dt.timedelta(hours=1))
-    content_type = ContentType.objects.get_for_model(token, for_concrete_model=True)
     recent = Event.objects.filter(
-        verb=TOKEN_USED, content_type=content_type, object_id=token.pk,
+        verb=Verb.TOKEN_USED, content_type=target_of(token).content_type, object_id=token.pk,
         created_at__gte=timezone.now() - interval,
     )
     if recent.exists():
         return None
-    return Event.objects.create(
-        actor=token.user, verb=TOKEN_USED, content_type=content_type, object_id=token.pk,
-        object_repr=str(token)[:250],
-        message=_("API token used (read-only).") if token.read_only else _("API token used."),
-    )
+    return token_used_event(token=token)
 
 
 def lockout_duration() -> dt.timedelta:

@@ -1,10 +1,12 @@
 """The audit trail as sentences in the user's language: "Bent Johannsen changed the status from In progress
 to Blocked" (Danish: "… ændrede status fra I gang til Blokeret").
 
-One function, :func:`event_sentences`, renders every verb the services record (``runbook.events``): field
+One function, :func:`event_sentences`, renders every verb of :class:`audit.events.Verb` in both languages:
+verbs that say what happened have a sentence of their own, the others a sentence per changed field. Field
 names come from the model's ``verbose_name``, choice values from their labels, dates in the Danish way
-(``core.formats.day``: "2. jan. 2007"). The step page, the dashboard's recent changes and the API's events use it. No query:
-content types come from Django's cache and the actor must be loaded with the event (``select_related``).
+(``core.formats.day``: "2. jan. 2007"). The step page, the dashboard's recent changes and the API's events
+use it. No query: content types come from Django's cache and the actor must be loaded with the event
+(``select_related``).
 """
 from __future__ import annotations
 
@@ -18,10 +20,12 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, pgettext
 
+from audit.events import Verb
+from audit.models import Event
 from core.formats import day
 
 from .checkpoints import person, role_as_subject
-from .models import Event, SignoffDecision, Step
+from .models import SignoffDecision, Step
 
 #: Keys of ``Event.changes`` that are not model fields, in words.
 _EXTRA_LABELS = {
@@ -34,6 +38,30 @@ _EXTRA_LABELS = {
 
 #: Fields a status change sets by itself (the status sentence says it all) or carries as its note.
 _CONSEQUENCES = frozenset({"actual_start", "actual_finish", "override_reason"})
+
+#: The sentence of each verb that says what happened in words of its own (``who``, ``object``, ``key``).
+_VERB_SENTENCES = {
+    Verb.CHECKPOINT_PASSED: gettext_lazy("%(object)s passed: both the IT chief and the vendor advisor said go."),
+    Verb.COMMENTED: gettext_lazy("%(who)s commented."),
+    Verb.DEPENDENCY_ADDED: gettext_lazy("%(who)s made the step wait for %(key)s."),
+    Verb.DEPENDENCY_REMOVED: gettext_lazy("%(who)s removed the predecessor %(key)s."),
+    Verb.RISK_FLAGGED: gettext_lazy("%(who)s flagged %(object)s as at risk."),
+    Verb.RISK_CLEARED: gettext_lazy("%(who)s no longer sees %(object)s at risk."),
+    Verb.RUNBOOK_INSTANTIATED: gettext_lazy("%(who)s created the runbook."),
+    Verb.STEP_CREATED: gettext_lazy("%(who)s added the step %(object)s."),
+    Verb.STEP_DELETED: gettext_lazy("%(who)s removed the step %(object)s."),
+    Verb.BASELINE_CAPTURED: gettext_lazy("%(who)s captured a baseline."),
+    Verb.CONVERSIONS_DERIVED: gettext_lazy("%(who)s derived the conversions."),
+}
+#: Verbs that add or remove an object: "… added X." (when no field changes say more) or "… removed X."
+_ADDING = frozenset(v for v in Verb if v.endswith(("_added", "_created")))
+_REMOVING = frozenset(v for v in Verb if v.endswith(("_removed", "_deleted")))
+#: Verbs whose one sentence says it all: the field changes they carry are not repeated.
+_SENTENCE_ONLY = frozenset({
+    Verb.STEP_CREATED, Verb.STEP_DELETED, Verb.DEPENDENCY_ADDED, Verb.DEPENDENCY_REMOVED,
+    Verb.CHECKPOINT_PASSED, Verb.RISK_FLAGGED, Verb.RISK_CLEARED,
+    *(v for v in Verb if v.endswith("_removed")),
+})
 
 
 @dataclass
@@ -148,33 +176,14 @@ def _verb_sentence(event: Event, who: str) -> str | None:
     """The one sentence of verbs that say what happened without field changes."""
     verb, values = event.verb, {"who": who, "object": event.object_repr}
     changes = event.changes or {}
-    if verb == "checkpoint_passed":
-        return _("%(object)s passed: both the IT chief and the vendor advisor said go.") % values
-    if verb == "commented":
-        return _("%(who)s commented.") % values
-    if verb in ("dependency_added", "dependency_removed"):
-        key = (changes.get("predecessor") or [None, None])[1 if verb == "dependency_added" else 0]
+    if verb in (Verb.DEPENDENCY_ADDED, Verb.DEPENDENCY_REMOVED):
+        key = (changes.get("predecessor") or [None, None])[1 if verb == Verb.DEPENDENCY_ADDED else 0]
         values["key"] = key or "?"
-        if verb == "dependency_added":
-            return _("%(who)s made the step wait for %(key)s.") % values
-        return _("%(who)s removed the predecessor %(key)s.") % values
-    if verb == "risk_flagged":
-        return _("%(who)s flagged %(object)s as at risk.") % values
-    if verb == "risk_cleared":
-        return _("%(who)s no longer sees %(object)s at risk.") % values
-    if verb == "runbook_instantiated":
-        return _("%(who)s created the runbook.") % values
-    if verb == "step_created":
-        return _("%(who)s added the step %(object)s.") % values
-    if verb == "step_deleted":
-        return _("%(who)s removed the step %(object)s.") % values
-    if verb == "baseline_captured":
-        return _("%(who)s captured a baseline.") % values
-    if verb == "conversions_derived":
-        return _("%(who)s derived the conversions.") % values
-    if verb.endswith(("_added", "_created")) and not changes:
+    if verb in _VERB_SENTENCES:
+        return str(_VERB_SENTENCES[verb]) % values
+    if verb in _ADDING and not changes:
         return _("%(who)s added %(object)s.") % values
-    if verb.endswith(("_removed", "_deleted")):
+    if verb in _REMOVING:
         return _("%(who)s removed %(object)s.") % values
     return None
 
@@ -183,16 +192,15 @@ def event_sentences(event: Event) -> HistoryLine:
     """The event in words, in the active language (see the module docstring)."""
     who = _who(event)
     line = HistoryLine(event=event, who=who, note=event.message or "")
-    if event.verb == "checkpoint_signed":
+    if event.verb == Verb.CHECKPOINT_SIGNED:
         line.sentences = _signoff_sentences(event, who)
         return line
     first = _verb_sentence(event, who)
     if first is not None:
         line.sentences = [first]
-        if event.verb in ("step_created", "step_deleted", "dependency_added", "dependency_removed",
-                          "checkpoint_passed", "risk_flagged", "risk_cleared") or event.verb.endswith("_removed"):
+        if event.verb in _SENTENCE_ONLY:
             return line
-    skip = _CONSEQUENCES if event.verb == "status_changed" else frozenset()
+    skip = _CONSEQUENCES if event.verb == Verb.STATUS_CHANGED else frozenset()
     line.sentences += _generic_changes(event, who, skip=skip)
     if not line.sentences:
         line.sentences = [_("%(who)s changed %(object)s.") % {"who": who, "object": event.object_repr}]
@@ -202,7 +210,7 @@ def event_sentences(event: Event) -> HistoryLine:
 def _step_url(event: Event) -> str:
     """The page of the step the event is about ("" for other objects or a step that is gone)."""
     model = _model(event)
-    if model is not Step or event.merger_id is None or event.verb == "step_deleted":
+    if model is not Step or event.merger_id is None or event.verb == Verb.STEP_DELETED:
         return ""
     return reverse("step-detail", kwargs={"merger_id": event.merger_id, "step_id": event.object_id})
 
