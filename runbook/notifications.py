@@ -1,7 +1,7 @@
 """Daily digest e-mails and daily progress snapshots.
 
 Digest: one plain-text e-mail per user per day of the steps that concern them — due in the next 10
-working days, overdue, and at risk — in the user's language (Danish by default). A step concerns a user
+working days, overdue, and at risk — in the site's language (``digest_language``). A step concerns a user
 who owns it, whose municipality (coordinator) or vendor (vendor advisor) it is assigned to, and every
 step of a merger concerns its IT chief — the one definition, ``runbook.work_selectors.step_concerns``.
 
@@ -44,12 +44,12 @@ from django.utils.translation import ngettext
 
 from core.clock import today
 from core.formats import day as day_text
+from engine.calendar import WorkCalendar
 from municipalities.models import Membership
 from municipalities.permissions import MergerAccess
 
-from engine.calendar import WorkCalendar
 from .models import NotificationSent, ProgressSnapshot, Runbook, Step
-from .planning import calendar_years
+from .planning.fetch import calendar_years
 from .selectors import FINISHED, risk_reason_message, step_weight
 from .work_selectors import step_concerns
 
@@ -140,9 +140,11 @@ def digests_build(on: dt.date, user_ids: list[int] | None = None) -> dict[int, D
     return digests
 
 
-def _user_language(user) -> str:
-    lang = getattr(user, "language", None) or getattr(getattr(user, "profile", None), "language", None)
-    return lang or settings.LANGUAGE_CODE
+def digest_language() -> str:
+    """The language of every digest: the site's, ``LANGUAGE_CODE`` (Danish). A user chooses the pages'
+    language in the browser (Django's ``set_language``, kept in a cookie), which a mail sent by a worker
+    cannot see; nothing about language is stored on the user."""
+    return settings.LANGUAGE_CODE
 
 
 def digest_render(digest: Digest, *, on: dt.date, language: str) -> tuple[str, str]:
@@ -225,7 +227,7 @@ def _resend_stale(on: dt.date) -> int:
     for pk, user_id, date in stale:
         user = User.objects.filter(pk=user_id, is_active=True).first()
         digest = digests_build(date, [user_id]).get(user_id) if user else None
-        message = digest_render(digest, on=date, language=_user_language(user)) if digest else None
+        message = digest_render(digest, on=date, language=digest_language()) if digest else None
         # claim: only one run sets sent_at of a still-unsent, still-stale row (committed before sending)
         claimed = NotificationSent.objects.filter(pk=pk, sent_at__isnull=True, created_at__lt=cutoff).update(
             sent_at=timezone.now(), created_at=now
@@ -250,7 +252,7 @@ def digests_send(*, on: dt.date | None = None) -> dict:
         digest = digests[user_id]
         if not user.email:
             continue
-        message = digest_render(digest, on=on, language=_user_language(user))
+        message = digest_render(digest, on=on, language=digest_language())
         try:
             with transaction.atomic():  # decide and claim: committed before anything is sent
                 record = NotificationSent.objects.create(user=user, kind=DIGEST, date=on, sent_at=timezone.now())

@@ -23,13 +23,14 @@ from django.contrib.contenttypes.models import ContentType
 from django.db import transaction
 from django.utils import timezone
 
+from audit.events import build_step_risk_event, events_bulk_record
+from audit.models import Event
 from core.clock import today
+from engine.calendar import WorkCalendar
 from municipalities.models import Role
 
-from engine.calendar import WorkCalendar
-from .events import events_bulk_record
-from .models import CheckpointSignoff, Dependency, Event, Runbook, SignoffDecision, Step, StepKind, StepStatus
-from .planning import calendar_years
+from .models import CheckpointSignoff, Dependency, Runbook, SignoffDecision, Step, StepKind, StepStatus
+from .planning.fetch import calendar_years
 
 _FINISHED = (StepStatus.DONE, StepStatus.SKIPPED)
 _INFEASIBLE_KINDS = ("deadline_missed", "gate_after_deadline")
@@ -132,15 +133,14 @@ def risks_detect(*, merger_id: int | None = None, on: dt.date | None = None) -> 
         changed.append(Step(id=r["id"], at_risk=at_risk, risk_reasons=reasons))
         if at_risk != r["at_risk"]:
             events.append(
-                Event(
-                    actor=None,
-                    verb="risk_flagged" if at_risk else "risk_cleared",
-                    content_type=ct,
-                    object_id=r["id"],
-                    object_repr=r["name"][:250],
+                build_step_risk_event(
+                    step_type=ct,
+                    step_id=r["id"],
+                    step_name=r["name"],
                     merger_id=r["runbook__merger_id"],
-                    changes={"at_risk": [r["at_risk"], at_risk]},
-                    message=", ".join(x["code"] for x in reasons),
+                    before=r["at_risk"],
+                    after=at_risk,
+                    reasons=[x["code"] for x in reasons],
                 )
             )
     with transaction.atomic():
