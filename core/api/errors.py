@@ -1,6 +1,7 @@
 """The API's exception handler: the domain's exceptions as HTTP answers (``EXCEPTION_HANDLER`` in the
-settings). Its own module: it builds on ``rest_framework.views``, whose import reads the settings that name
-:mod:`core.api.support`'s classes."""
+settings). Its own module: it builds on ``rest_framework.views``, whose import reads the REST framework
+settings and imports the classes they name (authentication, permissions, throttle, pagination, filters),
+so none of their modules may import this one."""
 from __future__ import annotations
 
 from django.core.exceptions import RequestDataTooBig, SuspiciousOperation

@@ -13,7 +13,11 @@
 
 The schema says so (``minimum``, ``enum``): :mod:`drf_spectacular` reads the ``_spectacular_annotation``
 each filter carries. Views with ``filterset_fields`` get :class:`StrictFilterSet` through
-:class:`core.api.support.FilterBackend`; hand-written filter sets inherit from it.
+:class:`FilterBackend`; hand-written filter sets inherit from it.
+
+:class:`FilterBackend`, :class:`SearchFilter` and :class:`ContentNegotiation` are named in the REST framework
+settings, so this module must not import ``rest_framework.views`` (or anything that does): that import reads
+the settings, which name this module.
 """
 from __future__ import annotations
 
@@ -21,9 +25,12 @@ import django_filters
 from django import forms
 from django.db import models
 from django.utils.translation import gettext as _
+from django_filters.rest_framework import DjangoFilterBackend
 from rest_framework import filters as drf_filters
 from rest_framework import serializers
 from rest_framework.negotiation import DefaultContentNegotiation
+
+from core.validation import planning_date_validator
 
 BOOLEAN_VALUES = ("true", "false", "1", "0")
 #: The largest whole number a filter takes (a 64-bit id); larger is a 400, never an overflow in the database.
@@ -84,8 +91,6 @@ def _annotate(filter_) -> None:
             schema["maxLength"] = filter_.extra["max_length"]
         filter_._spectacular_annotation = {"field": schema}
     elif isinstance(filter_, django_filters.DateFilter | django_filters.IsoDateTimeFilter):
-        from core.validation import planning_date_validator
-
         schema = {"type": "string", "format": "date" if isinstance(filter_, django_filters.DateFilter) else "date-time"}
         if planning_date_validator in filter_.extra.get("validators", ()):
             schema["pattern"] = PLANNING_YEAR_PATTERN
@@ -130,6 +135,22 @@ class StrictFilterSet(django_filters.rest_framework.FilterSet):
                     self.form.add_error(name, _("Give a value, or leave the parameter out."))
                 valid = False
         return valid
+
+
+class FilterBackend(DjangoFilterBackend):
+    """django-filter, skipped when the query string names none of the view's filters (building the
+    filter form is a fifth of a hot list's time, and without parameters it filters nothing).
+    ``filterset_fields`` get :class:`StrictFilterSet` (ids from 1, no empty values)."""
+
+    filterset_base = StrictFilterSet
+
+    def filter_queryset(self, request, queryset, view):
+        filterset_class = self.get_filterset_class(view, queryset)
+        if filterset_class is not None and not any(
+            name in request.query_params for name in filterset_class.base_filters
+        ):
+            return queryset
+        return super().filter_queryset(request, queryset, view)
 
 
 class SearchFilter(drf_filters.SearchFilter):

@@ -1,5 +1,8 @@
-"""The OpenAPI schema's view of what :mod:`core.api.support` enforces (kept apart: drf-spectacular's
-schema module reads the REST framework settings on import, which name classes of ``api_support``)."""
+"""The OpenAPI schema's view of what the API enforces beyond drf-spectacular's reading: ``If-Match`` on
+writes (:mod:`core.api.etags`) and no unknown fields in a body (:mod:`core.api.serializers`).
+
+Kept apart from the classes the REST framework settings name: drf-spectacular's schema module reads those
+settings on import, so none of their modules may import this one."""
 from __future__ import annotations
 
 from drf_spectacular.openapi import AutoSchema as SpectacularAutoSchema
@@ -7,7 +10,8 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse
 from rest_framework import serializers
 
-from core.api.support import ETagMixin, StrictSerializer
+from core.api.etags import ETagMixin
+from core.api.serializers import StrictSerializer
 
 
 class ErrorDetailSerializer(serializers.Serializer):

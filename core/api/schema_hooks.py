@@ -1,6 +1,7 @@
 """A drf-spectacular postprocessing hook: every operation documents every status code it can answer.
 
-What :mod:`core.api.support` and the views answer besides the success, per operation:
+What the API's plumbing (:mod:`core.api`, the token classes) and the views answer besides the success, per
+operation:
 
 - 400 — bad query parameters (``page_size``, filters with choices, dates, numbers) or a bad body; a
   delete the data refuses (the object is still referenced);

@@ -2,39 +2,17 @@
 from __future__ import annotations
 
 from django.db.models import F, Prefetch
-from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema
-from rest_framework import mixins, status, viewsets
-from rest_framework.decorators import action
-from rest_framework.response import Response
+from rest_framework import mixins, viewsets
 
-from core.api.support import ETagMixin, PolicyMixin, atomic_write
+from core.api.etags import ETagMixin, atomic_write
+from municipalities.api.permissions import PolicyMixin
 from municipalities.models import Merger, Municipality
 from municipalities.permissions import Action, restrict
 from municipalities.services import merger_dispensation_set
-from runbook.api.serializers import PlanCheckSerializer
 
 from .filters import MergerFilter, MunicipalityFilter
-from .serializers import (
-    MergerDispensationInput,
-    MergerSerializer,
-    MunicipalitySerializer,
-    ProgressSerializer,
-    RecomputeAcceptedSerializer,
-    ScheduleSerializer,
-)
-
-
-def _planning_selector(name: str):
-    """The planning selectors live in ``runbook.selectors`` (falling back to ``runbook.planning``)."""
-    from runbook import selectors
-
-    func = getattr(selectors, name, None)
-    if func is None:  # pragma: no cover - depends on where the planning work put it
-        from runbook import planning
-
-        func = getattr(planning, name)
-    return func
+from .serializers import MergerDispensationInput, MergerSerializer, MunicipalitySerializer
 
 
 class MunicipalityViewSet(ETagMixin, viewsets.ReadOnlyModelViewSet):
@@ -52,7 +30,7 @@ class MunicipalityViewSet(ETagMixin, viewsets.ReadOnlyModelViewSet):
 
 
 class MergerViewSet(ETagMixin, PolicyMixin, mixins.UpdateModelMixin, viewsets.ReadOnlyModelViewSet):
-    """The user's mergers. PATCH changes the dispensation (IT chief); commands recompute the schedule."""
+    """The user's mergers; PATCH changes the dispensation (IT chief)."""
 
     serializer_class = MergerSerializer
     filterset_class = MergerFilter
@@ -88,42 +66,3 @@ class MergerViewSet(ETagMixin, PolicyMixin, mixins.UpdateModelMixin, viewsets.Re
 
     def update(self, request, *args, **kwargs):  # PUT is not offered
         return self.http_method_not_allowed(request, *args, **kwargs)
-
-    @extend_schema(request=None, responses={202: RecomputeAcceptedSerializer})
-    @action(detail=True, methods=["post"])
-    def recompute(self, request, pk=None):
-        """Ask for the schedule to be recomputed in the background (202 Accepted)."""
-        from runbook.planning import recompute_enqueue
-
-        merger = self.get_object()
-        self.require(Action.EDIT_PLAN, merger_id=merger.pk)
-        with atomic_write():
-            self.locked(merger)
-            recompute_enqueue(merger.pk)
-        return Response(
-            {"detail": _("The schedule will be recomputed."), "merger": merger.pk}, status=status.HTTP_202_ACCEPTED
-        )
-
-    @extend_schema(responses=ScheduleSerializer)
-    @action(detail=True, methods=["get"])
-    def schedule(self, request, pk=None):
-        """The merger's schedule: findings, critical path, waves and scenarios."""
-        merger = self.get_object()
-        return Response(_planning_selector("schedule_for_merger")(merger))
-
-    @extend_schema(responses=PlanCheckSerializer)
-    @action(detail=True, methods=["get"], url_path="plan-check")
-    def plan_check(self, request, pk=None):
-        """The domain findings of the merger's last schedule run (go-live on a closed day, preparation not
-        just in time, binding broken, vendor overload …), each with a message and links to its steps."""
-        from runbook.selectors import plan_check_for_merger
-
-        merger = self.get_object()
-        return Response(plan_check_for_merger(merger.pk))
-
-    @extend_schema(responses=ProgressSerializer)
-    @action(detail=True, methods=["get"])
-    def progress(self, request, pk=None):
-        """The merger's progress: overall, by phase, by municipality and by domain."""
-        merger = self.get_object()
-        return Response(_planning_selector("progress_for_merger")(merger))

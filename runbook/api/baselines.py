@@ -15,8 +15,10 @@ from rest_framework import exceptions, mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
+from core.api.etags import ETagMixin
 from core.api.filters import IdFilter, StrictFilterSet
-from core.api.support import ETagMixin, PolicyMixin, StrictSerializer
+from core.api.serializers import StrictSerializer
+from municipalities.api.permissions import PolicyMixin
 from municipalities.permissions import Action, restrict
 from runbook.baselines import LATEST_ORDER, NAME_MAX, baseline_capture, baseline_compare
 from runbook.models import Baseline, Runbook

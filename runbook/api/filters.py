@@ -3,9 +3,10 @@ from __future__ import annotations
 
 import django_filters
 
+from audit.models import Event
 from core.api.filters import IdFilter, IntegerFilter, StrictBooleanFilter, StrictFilterSet
 from core.validation import planning_date_validator
-from runbook.models import Comment, Dependency, Event, Step, StepKind, StepStatus, Wave
+from runbook.models import Comment, Dependency, Step, StepKind, StepStatus, Wave
 
 
 class StepFilter(StrictFilterSet):

@@ -27,15 +27,18 @@ from __future__ import annotations
 
 import hashlib
 
+from django.contrib.auth import get_user_model
 from django.db import connection
 from django.db.models import Count, Max, QuerySet, Sum, Value
 from django.http import HttpRequest, HttpResponse
 from django.utils import translation
 from rest_framework import exceptions, status
-from rest_framework.response import Response
 
-from core.api.support import BearerTokenAuthentication, TokenRateThrottle, etag_matches
+from core.api.etags import etag_matches, not_modified
 from core.prepared import fetch_prepared
+from municipalities.api.authentication import BearerTokenAuthentication
+from municipalities.api.throttling import TokenRateThrottle
+from runbook.models import Baseline
 
 
 def _aggregate_sql(qs: QuerySet, **aggregates) -> tuple[str, tuple]:
@@ -47,8 +50,6 @@ def _aggregate_sql(qs: QuerySet, **aggregates) -> tuple[str, tuple]:
 def stamp_sql(steps: QuerySet, runbooks: QuerySet) -> tuple[str, tuple]:
     """The stamp's one query: (count, max updated_at, sum of versions) of ``steps``; (max scheduled_at, sum of ids, the
     mergers' max updated_at) of ``runbooks``; (count, max id) of those runbooks' baselines."""
-    from runbook.models import Baseline
-
     step_sql, step_params = _aggregate_sql(steps, n=Count("*"), u=Max("updated_at"), v=Sum("version"))
     rb_sql, rb_params = _aggregate_sql(
         runbooks, s=Max("scheduled_at"), r=Sum("pk"), mu=Max("merger__updated_at")
@@ -98,8 +99,6 @@ def scoped_stamp(name: str, build, user, merger_id: int | None = None) -> tuple:
         return ()
     key = (name, bool(user.is_superuser), merger_id is None)
     if key not in _COMPILED:
-        from django.contrib.auth import get_user_model
-
         stand_in = get_user_model()(pk=_USER, is_superuser=user.is_superuser, is_active=True)
         sql, params = stamp_sql(*build(stand_in, None if merger_id is None else _MERGER))
         expected = ({_USER} if not user.is_superuser else set()) | ({_MERGER} if merger_id is not None else set())
@@ -147,14 +146,6 @@ def list_etag(request, view_name: str, stamp: tuple) -> str:
     query = sorted(request.query_params.lists()) if hasattr(request, "query_params") else []
     accepted = getattr(getattr(request, "accepted_renderer", None), "format", "")
     return etag_of(view_name, request.path, query, getattr(user, "pk", None), accepted, stamp)
-
-
-def not_modified(request, etag: str) -> Response | None:
-    """A 304 (empty, with the ETag) when ``If-None-Match`` names ``etag``; else None."""
-    header = request.headers.get("If-None-Match")
-    if header and etag_matches(header, etag):
-        return Response(status=status.HTTP_304_NOT_MODIFIED, headers={"ETag": etag})
-    return None
 
 
 #: ``Accept`` headers a JSON list answers with its first renderer (JSON) — the early 304's only format

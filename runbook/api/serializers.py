@@ -10,7 +10,8 @@ from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from core.api.support import StrictSerializer
+from audit.models import Event
+from core.api.serializers import StrictSerializer
 from core.validation import planning_date_validator
 from municipalities.models import Merger, Municipality, Role
 from runbook.checkpoints import missing_go_message
@@ -22,7 +23,6 @@ from runbook.models import (
     Dependency,
     DependencyType,
     Direction,
-    Event,
     FreezeWindow,
     Phase,
     PlanTag,
@@ -64,8 +64,9 @@ _STEP_COMMON = [
 ]
 
 
-class StepSerializer(serializers.ModelSerializer):
-    """A step of a merger's runbook with the scheduler's results and what happened."""
+class _StepCodesSerializer(serializers.ModelSerializer):
+    """The flat codes and names a step shows of its related rows (``runbook.api.querysets.annotate_steps``);
+    the subclasses' ``Meta.fields`` say which fields, in which order."""
 
     merger = serializers.IntegerField(source="merger_id", read_only=True)
     phase = serializers.IntegerField(source="phase_number", read_only=True)
@@ -73,6 +74,10 @@ class StepSerializer(serializers.ModelSerializer):
     vendor = serializers.CharField(source="vendor_code", read_only=True, allow_null=True)
     domain = serializers.CharField(source="domain_code", read_only=True, allow_null=True)
     wave_name = serializers.CharField(read_only=True, allow_null=True)
+
+
+class StepSerializer(_StepCodesSerializer):
+    """A step of a merger's runbook with the scheduler's results and what happened."""
 
     class Meta:
         model = Step
@@ -84,15 +89,9 @@ class StepSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class MilestoneSerializer(serializers.ModelSerializer):
+class MilestoneSerializer(_StepCodesSerializer):
     """A milestone, checkpoint or cutover: its planned and baseline date, slack, critical flag, wave."""
 
-    merger = serializers.IntegerField(source="merger_id", read_only=True)
-    phase = serializers.IntegerField(source="phase_number", read_only=True)
-    municipality = serializers.CharField(source="municipality_code", read_only=True, allow_null=True)
-    vendor = serializers.CharField(source="vendor_code", read_only=True, allow_null=True)
-    domain = serializers.CharField(source="domain_code", read_only=True, allow_null=True)
-    wave_name = serializers.CharField(read_only=True, allow_null=True)
     planned_date = serializers.DateField(read_only=True, allow_null=True)
     baseline_date = serializers.DateField(read_only=True, allow_null=True)
 
