@@ -1,5 +1,4 @@
-"""The demo's second merger and the demo's baselines (``seed_demo`` calls these; kept apart from
-``demo.seed``, which is large already).
+"""The demo's second merger and the demo's baselines (``seed_demo`` seeds both after the Tønder merger).
 
 Aabenraa Kommune (580) comes from the real reform, generated as ``load_reform`` generates every merger,
 so the KMD advisor has more than one merger to serve in the demo: a cross-merger "my steps" list, and
@@ -8,13 +7,13 @@ scheduled when the demo starts — so plan-versus-baseline has something to comp
 """
 from __future__ import annotations
 
-import datetime as dt
 from typing import TextIO
 
 from django.contrib.auth import get_user_model
-from django.utils import timezone
 
-from demo.reform import reform_load
+from demo.inventory import MERGER_CODE
+from demo.reform_loader import reform_load
+from demo.support import DEMO_DATE, at, say
 from municipalities.models import Merger
 from runbook.baselines import baseline_capture
 from runbook.models import Baseline, Runbook
@@ -24,15 +23,8 @@ from runbook.models import Baseline, Runbook
 #: split with Tønder. Its inventory, harmonisations and runbook are generated as ``load_reform`` does (the
 #: typical KMD inventory, the seat's systems kept, the demo's progress of 15 March 2006): all inferred (I).
 SECOND_MERGER = "580"
-DEMO_MERGER = "550"
-#: the name of the baseline each demo merger gets when the demo starts, and when it is dated
+#: the name of the baseline each demo merger gets when the demo starts (captured at 8:00 on the demo's date)
 BASELINE_NAME = "Udgangspunkt"
-BASELINE_DAY = dt.date(2006, 3, 15)
-
-
-def _say(stdout: TextIO | None, message: str) -> None:
-    if stdout is not None:
-        stdout.write(message + "\n")
 
 
 def second_merger_seed(stdout: TextIO | None = None) -> Merger:
@@ -44,7 +36,7 @@ def second_merger_seed(stdout: TextIO | None = None) -> Merger:
 
 def demo_mergers() -> list[Merger]:
     """The demo's mergers that are seeded: Tønder Kommune, then Aabenraa Kommune."""
-    order = {DEMO_MERGER: 0, SECOND_MERGER: 1}
+    order = {MERGER_CODE: 0, SECOND_MERGER: 1}
     return sorted(Merger.objects.filter(code__in=list(order)), key=lambda m: order[m.code])
 
 
@@ -60,10 +52,9 @@ def baselines_seed(stdout: TextIO | None = None) -> int:
             continue
         if not runbook.steps.filter(planned_start__isnull=False).exists():
             continue
-        actor = bent if merger.code == DEMO_MERGER else None
+        actor = bent if merger.code == MERGER_CODE else None
         baseline = baseline_capture(runbook=runbook, name=BASELINE_NAME, actor=actor, check_permission=False)
-        captured = timezone.make_aware(dt.datetime.combine(BASELINE_DAY, dt.time(8)))
-        Baseline.objects.filter(pk=baseline.pk).update(captured_at=captured)
+        Baseline.objects.filter(pk=baseline.pk).update(captured_at=at(DEMO_DATE, 8))
         made += 1
-    _say(stdout, f"Baselines captured: {made}")
+    say(stdout, f"Baselines captured: {made}")
     return made

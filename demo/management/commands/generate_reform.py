@@ -13,11 +13,13 @@ municipality. It does not touch the demo data (Tønder and KMD) nor the reform's
 their own.
 
 Shape (defaults): 65 mergers of 2–7 municipalities (251 in all, as the reform's with its split parts), each
-municipality running one system per functional area, harmonised per area to the system most members run
-(the others become conversions), runbooks from the drejebog template (``runbook.drejebog.template_install``,
-or a synthetic template of the same shape when that module is missing), vendors with weekly cutover
-capacities, and about a fifth of the mergers with a granted dispensation. Deterministic for a given
-``--seed``.
+municipality running one system per functional area, harmonised per area to the system most members run,
+vendors with weekly cutover capacities, and about a fifth of the mergers with a granted dispensation.
+The rows are generated in bulk; what the application derives from them is derived by its own services, so
+the synthetic mergers have exactly the shape of real ones: the conversions by
+``systems.services.harmonisation_apply`` and the runbooks from the drejebog template
+(``runbook.drejebog.template_install``) by ``runbook.services.runbook_instantiate``. Deterministic for a
+given ``--seed``.
 """
 from __future__ import annotations
 
@@ -28,12 +30,19 @@ import time
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
+from demo.reform import reform_map
+from demo.support import LEGAL_DATE
+from engine.calendar import month_end_freezes
 from municipalities.models import DispensationStatus, Merger, Municipality
-from runbook.models import Dependency, FreezeWindow, Runbook, RunbookTemplate, Step
+from runbook.drejebog import template_install
+from runbook.models import Dependency, FreezeWindow, Runbook, Step
+from runbook.planning.apply import schedule_apply_all
+from runbook.planning.enqueue import recompute_deferred
+from runbook.services import runbook_instantiate
 from systems.models import Conversion, Domain, Harmonisation, Strategy, System, SystemInstance, Vendor
+from systems.services import harmonisation_conversions
 
 PREFIX = "syn-"
-LEGAL_DATE = dt.date(2007, 1, 1)
 
 #: (code, name, capacity per week, share of the systems)
 VENDORS = (
@@ -71,8 +80,6 @@ class Command(BaseCommand):
         parser.add_argument("--schedule", action="store_true", help="schedule the whole country afterwards")
 
     def handle(self, *args, **opts) -> None:
-        from runbook.planning import recompute_deferred
-
         if not 1 <= opts["mergers"] <= 250:  # municipality codes "S001"…"S999"
             raise CommandError("--mergers must be between 1 and 250")
         if not 1 <= opts["areas"] <= 200:
@@ -90,8 +97,6 @@ class Command(BaseCommand):
             self.stdout.write(f"  {label:<16} {n}")
         self.stdout.write(f"  generated in {t1 - t0:.1f} s")
         if opts["schedule"]:
-            from runbook.planning import schedule_apply_all
-
             result = schedule_apply_all()  # as of the planning clock (MERGEPLAN_TODAY)
             self.stdout.write(
                 f"  scheduled {len(result.merger_ids)} mergers, {result.steps_changed} steps written, "
@@ -117,60 +122,16 @@ def synthetic_delete() -> None:
         Domain.objects.filter(code__startswith=PREFIX, systems__isnull=True).delete()
 
 
-def _template() -> RunbookTemplate:
-    try:
-        from runbook.drejebog import template_install
-    except ImportError:  # the drejebog module is missing: a synthetic template of the same shape
-        return _synthetic_template()
-    return template_install()
-
-
-def _synthetic_template() -> RunbookTemplate:
-    from municipalities.models import Role
-    from runbook.models import Phase, Scope, StepKind, TemplateDependency, TemplateStep
-
-    template, created = RunbookTemplate.objects.get_or_create(name="Syntetisk drejebog", version=1)
-    if not created:
-        return template
-    phase = Phase.objects.create(template=template, number=1, name="Syntetisk fase", name_en="Synthetic phase")
-    spec = [
-        (1, StepKind.TASK, 10, Scope.MERGER, ()),
-        (2, StepKind.TASK, 20, Scope.MERGER, (1,)),
-        (3, StepKind.TASK, 15, Scope.CONVERSION, (2,)),
-        (4, StepKind.TASK, 10, Scope.AREA, (3,)),
-        (5, StepKind.TASK, 15, Scope.AREA, (4,)),
-        (6, StepKind.CHECKPOINT, 5, Scope.MERGER, (5,)),
-        (7, StepKind.CUTOVER, 2, Scope.AREA, (6,)),
-        (8, StepKind.TASK, 1, Scope.AREA, (7,)),
-        (9, StepKind.MILESTONE, 0, Scope.MERGER, (8,)),
-    ]
-    steps = {}
-    for number, kind, days, scope, _after in spec:
-        steps[number] = TemplateStep.objects.create(
-            template=template, phase=phase, number=number, name=f"Syntetisk trin {number}",
-            name_en=f"Synthetic step {number}", kind=kind, duration_days=days, scope=scope,
-            responsible_role=Role.IT_CHIEF, is_inferred=True,
-        )
-    TemplateDependency.objects.bulk_create(
-        [TemplateDependency(predecessor=steps[p], successor=steps[n]) for n, *_rest, after in spec for p in after]
-    )
-    return template
-
-
 def _member_counts(mergers: int) -> list[int]:
     """The real member counts of the reform's mergers (2–7, 251 in 65), repeated to ``mergers``."""
-    from demo.reform import reform_map
-
     real = reform_map().member_counts()
     return [real[k % len(real)] for k in range(mergers)]
 
 
 def generate(*, mergers: int, areas: int, seed: int) -> dict[str, int]:
     """Create the synthetic data set; returns counts of what was created."""
-    from engine.calendar import month_end_freezes
-
     rng = random.Random(seed)
-    template = _template()
+    template = template_install()
 
     vendors = {}
     for code, name, capacity, _share in VENDORS:
@@ -253,7 +214,6 @@ def generate(*, mergers: int, areas: int, seed: int) -> dict[str, int]:
         by_key.setdefault((inst.municipality_id, inst.system.domain_id), []).append(inst)
 
     harmonisations = []
-    plan: list[tuple[Harmonisation, list[SystemInstance]]] = []
     for merger in merger_objs:
         for domain in domains:
             insts = [i for mu in members[merger.pk] for i in by_key[(mu.pk, domain.pk)]]
@@ -262,12 +222,13 @@ def generate(*, mergers: int, areas: int, seed: int) -> dict[str, int]:
                 counts[i.system_id] = counts.get(i.system_id, 0) + 1
             target_id = max(sorted(counts), key=lambda s: counts[s])
             survivor = next(i for i in insts if i.system_id == target_id)
-            h = Harmonisation(merger=merger, domain=domain, target_system_id=target_id, strategy=Strategy.KEEP,
-                              surviving_instance=survivor, is_inferred=True)
-            harmonisations.append(h)
-            plan.append((h, [i for i in insts if i.pk != survivor.pk]))
+            harmonisations.append(Harmonisation(
+                merger=merger, domain=domain, target_system=survivor.system, strategy=Strategy.KEEP,
+                surviving_instance=survivor, is_inferred=True,
+            ))
     Harmonisation.objects.bulk_create(harmonisations, batch_size=2000)
-    conversions = [Conversion(harmonisation=h, source_instance=i) for h, insts in plan for i in insts]
+    conversions = [Conversion(harmonisation=h, source_instance=i) for h in harmonisations
+                   for i in harmonisation_conversions(h)]
     Conversion.objects.bulk_create(conversions, batch_size=2000)
 
     freezes = [
@@ -279,7 +240,8 @@ def generate(*, mergers: int, areas: int, seed: int) -> dict[str, int]:
         freezes.append(FreezeWindow(name=w.label, start=w.start, end=w.end, domain=domains[0], is_inferred=True))
     FreezeWindow.objects.bulk_create(freezes)
 
-    _instantiate_all(merger_objs, template, plan, members)
+    for merger in merger_objs:
+        runbook_instantiate(merger=merger, template=template, actor=None)
 
     return {
         "mergers": len(merger_objs),
@@ -291,17 +253,3 @@ def generate(*, mergers: int, areas: int, seed: int) -> dict[str, int]:
         "dependencies": Dependency.objects.filter(runbook__merger__in=merger_objs).count(),
     }
 
-
-def _instantiate_all(
-    mergers: list[Merger],
-    template: RunbookTemplate,
-    plan: list[tuple[Harmonisation, list[SystemInstance]]],
-    members: dict[int, list[Municipality]],
-) -> None:
-    """Instantiate every merger's runbook with ``runbook.services.runbook_instantiate`` itself, so that the
-    synthetic runbooks have exactly the shape of real ones whatever the drejebog and the service become
-    (an earlier copy of its wiring in plain INSERTs was faster but fell behind it)."""
-    from runbook.services import runbook_instantiate
-
-    for merger in mergers:
-        runbook_instantiate(merger=merger, template=template, actor=None)

@@ -1,4 +1,4 @@
-"""``manage.py load_reform``: the national scenario from the real map of the 2007 reform (``demo.reform``).
+"""``manage.py load_reform``: the 2007 reform's national scenario from its real map (``demo.reform_loader``).
 
     MERGEPLAN_TODAY=2006-03-15 manage.py load_reform   # the plan starts on the planning clock's date
 
@@ -16,7 +16,14 @@ import time
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
-from demo import reform
+from core.clock import today
+from demo.reform import reform_map
+from demo.reform_loader import DISPENSATIONS, reform_load
+from demo.reform_report import go_live_report
+from demo.support import LEGAL_DATE
+from runbook.planning.apply import schedule_apply_all
+from runbook.planning.enqueue import recompute_deferred
+from systems.models import Vendor
 
 
 class Command(BaseCommand):
@@ -24,7 +31,7 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser) -> None:
         parser.add_argument("--only", default="", help="comma-separated new codes of the mergers to load")
-        parser.add_argument("--dispensation", choices=reform.DISPENSATIONS, default=None,
+        parser.add_argument("--dispensation", choices=DISPENSATIONS, default=None,
                             help="none (default for new mergers) | applied | granted, from 1 July 2006; when "
                                  "given, also set on existing mergers other than the demo's")
         parser.add_argument("--no-advisor", action="store_true",
@@ -37,10 +44,8 @@ class Command(BaseCommand):
         if opts["report"]:
             self._report()
             return
-        from runbook.planning import recompute_deferred, schedule_apply_all
-
         only = [c for c in opts["only"].split(",") if c.strip()] or None
-        rmap = reform.reform_map()
+        rmap = reform_map()
         parsed = rmap.counts()
         self.stdout.write(
             f"map: {parsed['new']} new municipalities from {parsed['old']} old; {parsed['mergers']} mergers of "
@@ -50,8 +55,8 @@ class Command(BaseCommand):
         t0 = time.perf_counter()
         try:
             with recompute_deferred(), transaction.atomic():
-                result = reform.reform_load(only=only, dispensation=opts["dispensation"],
-                                            advisor=not opts["no_advisor"], stdout=self.stdout)
+                result = reform_load(only=only, dispensation=opts["dispensation"],
+                                     advisor=not opts["no_advisor"], stdout=self.stdout)
         except ValueError as exc:
             raise CommandError(str(exc)) from exc
         loaded = time.perf_counter() - t0
@@ -59,9 +64,7 @@ class Command(BaseCommand):
             self.stdout.write(f"  {label:<32} {seconds:6.1f} s")
         self.stdout.write(f"loaded {len(result.selected)} mergers in {loaded:.1f} s")
         if not opts["no_schedule"]:
-            from core.clock import today
-
-            if today() >= reform.LEGAL_DATE:
+            if today() >= LEGAL_DATE:
                 self.stderr.write(f"warning: the planning clock says {today()}, after the legal date: the plan "
                                   "starts then. Set MERGEPLAN_TODAY=2006-03-15 (as `make run`) to plan in 2006.")
             t1 = time.perf_counter()
@@ -76,10 +79,8 @@ class Command(BaseCommand):
         self.stdout.write(self.style.SUCCESS("Reform data ready (real map; inventories generated, antaget)."))
 
     def _report(self) -> None:
-        from systems.models import Vendor
-
         try:
-            report = reform.go_live_report()
+            report = go_live_report()
         except Vendor.DoesNotExist as exc:
             raise CommandError("No vendor KMD: run load_reform (or seed_demo) first.") from exc
         out = self.stdout.write

@@ -1,14 +1,13 @@
 """``manage.py seed_demo``: load the demo data set (idempotent) and plan it."""
 from __future__ import annotations
 
-import inspect
-
 from django.core.management.base import BaseCommand
 from django.db import transaction
 
-from demo.seed import demo_merger, seed_counts, seed_demo
-from demo.second import baselines_seed
 from core.exceptions import ApplicationError
+from demo.second import baselines_seed
+from demo.seed import demo_merger, seed_counts, seed_demo
+from runbook.planning.apply import schedule_apply
 
 
 class Command(BaseCommand):
@@ -28,22 +27,10 @@ class Command(BaseCommand):
         self.stdout.write(self.style.SUCCESS("Demo data ready."))
 
     def _schedule(self) -> None:
-        """Plan the demo merger with ``runbook.planning.schedule_apply`` when that exists."""
-        from runbook import planning
-
-        schedule_apply = getattr(planning, "schedule_apply", None)
-        merger = demo_merger()
-        if schedule_apply is None or merger is None:
-            return
-        params = inspect.signature(schedule_apply).parameters
+        """Plan the demo merger (and every merger it shares a capacity-bound vendor with)."""
         try:
             with transaction.atomic():
-                if "merger" in params:
-                    schedule_apply(merger=merger)
-                elif "merger_id" in params:
-                    schedule_apply(merger_id=merger.pk)
-                else:
-                    schedule_apply(merger)
+                schedule_apply(demo_merger())
         except ApplicationError as exc:  # the data is in; the plan can be recomputed later
             self.stderr.write(f"  schedule not applied: {exc.message}")
             return
