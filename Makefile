@@ -39,7 +39,7 @@ run: seed
 	@echo ""
 	@echo "  mergeplan runs at  http://$(HOST):$(PORT)/   (admin: http://$(HOST):$(PORT)/admin/)"
 	@echo "  Demo logins (password for all: mergeplan-demo):"
-	@$(RUN_ENV) $(PY) -c "import django,os;os.environ.setdefault('DJANGO_SETTINGS_MODULE','mergeplan.settings');django.setup();from demo.seed import DEMO_USERS;[print(f'    {u:<24} {r}') for u,r in DEMO_USERS]" 2>/dev/null
+	@$(RUN_ENV) $(PY) -c "import django,os;os.environ.setdefault('DJANGO_SETTINGS_MODULE','mergeplan.settings');django.setup();from demo.people import DEMO_USERS;[print(f'    {u:<24} {r}') for u,r in DEMO_USERS]" 2>/dev/null
 	@echo "  Stop with Ctrl-C."
 	@echo ""
 	@test -s $(SECRET_FILE) || (umask 077 && $(PY) -c "import secrets; print(secrets.token_urlsafe(50))" > $(SECRET_FILE))

@@ -2,7 +2,7 @@
 language, with the site navigation and a way back.
 
 Under ``/api/`` every error stays JSON (``{"detail": …}``), as the API's own errors are; the calendar
-feed's path answers in the feed's content type (``core.api.support.not_found``).
+feed's path answers in the feed's content type (``core.api.exceptions.not_found``).
 
 The 400, 403 and 404 pages render with the request (the signed-in user's navigation); the 500 page renders
 without a request context, since whatever failed may be the session, the database or a context processor.
@@ -17,7 +17,7 @@ from django.template import loader
 from django.utils.translation import gettext as _
 from django.views.decorators.csrf import requires_csrf_token
 
-from core.api.support import not_found as api_not_found
+from core.api.exceptions import not_found as api_not_found
 
 logger = logging.getLogger(__name__)
 

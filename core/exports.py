@@ -1,7 +1,7 @@
 """Exports a Danish office opens: CSV for Excel and XLSX, from one list of columns and rows.
 
 The one definition of the office formats (the API's own ``?format=csv`` stays the machine format of
-``core.api.support.CSVRenderer``: comma-separated, raw codes and English keys, for scripts):
+``core.api.renderers.CSVRenderer``: comma-separated, raw codes and English keys, for scripts):
 
 - CSV: UTF-8 with a BOM (Excel reads æ, ø, å right), ``;`` as separator (Excel in Danish expects it: the
   comma is the decimal sign), CRLF, one header row in the user's language, labels instead of codes

@@ -7,8 +7,9 @@ from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerSplitView
 from rest_framework.routers import DefaultRouter
 
-from municipalities.api.views import MergerViewSet, MunicipalityViewSet
+from municipalities.api.views import MunicipalityViewSet
 from runbook.api.baselines import BaselineViewSet
+from runbook.api.mergers import MergerViewSet
 from runbook.api.views import (
     CalendarRuleViewSet,
     CheckpointViewSet,
@@ -34,7 +35,7 @@ from systems.api.views import (
 
 
 class BearerTokenScheme(OpenApiAuthenticationExtension):
-    target_class = "core.api.support.BearerTokenAuthentication"
+    target_class = "municipalities.api.authentication.BearerTokenAuthentication"
     name = "tokenAuth"
 
     def get_security_definition(self, auto_schema):
@@ -42,7 +43,7 @@ class BearerTokenScheme(OpenApiAuthenticationExtension):
 
 
 class FeedTokenScheme(OpenApiAuthenticationExtension):
-    target_class = "core.api.support.FeedTokenAuthentication"
+    target_class = "municipalities.api.authentication.FeedTokenAuthentication"
     name = "feedToken"
 
     def get_security_definition(self, auto_schema):

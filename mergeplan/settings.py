@@ -45,6 +45,7 @@ INSTALLED_APPS = [
     "drf_spectacular_sidecar",
     "django_htmx",
     "django_celery_beat",
+    "audit",
     "municipalities",
     "systems",
     "runbook",
@@ -80,7 +81,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "django.template.context_processors.i18n",
                 "core.context_processors.planning",
-                "municipalities.context_processors.merger_alerts",
+                "runbook.context_processors.merger_alerts",
             ],
             # |day, |week and |stamp: the one date format of the pages (core/formats/)
             "builtins": ["core.formats.filters"],
@@ -201,17 +202,17 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "core.api.schema.AutoSchema",  # + If-Match, 412/428 on writes
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "core.api.support.BearerTokenAuthentication",
+        "municipalities.api.authentication.BearerTokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": [
         "rest_framework.permissions.IsAuthenticated",
-        "core.api.support.ReadOnlyTokenPermission",
+        "municipalities.api.permissions.ReadOnlyTokenPermission",
     ],
-    "DEFAULT_PAGINATION_CLASS": "core.api.support.StandardPagination",
+    "DEFAULT_PAGINATION_CLASS": "core.api.pagination.StandardPagination",
     "PAGE_SIZE": 50,
     "DEFAULT_FILTER_BACKENDS": [
-        "core.api.support.FilterBackend",
+        "core.api.filters.FilterBackend",
         "core.api.filters.SearchFilter",  # its 400 names `search`
         "rest_framework.filters.OrderingFilter",
     ],
@@ -220,7 +221,7 @@ REST_FRAMEWORK = {
     "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
     "EXCEPTION_HANDLER": "core.api.errors.exception_handler",
     "DEFAULT_CONTENT_NEGOTIATION_CLASS": "core.api.filters.ContentNegotiation",  # ?format= (empty): 400
-    "DEFAULT_THROTTLE_CLASSES": ["core.api.support.TokenRateThrottle"],
+    "DEFAULT_THROTTLE_CLASSES": ["municipalities.api.throttling.TokenRateThrottle"],
     "DEFAULT_THROTTLE_RATES": {"token": env.str("API_TOKEN_THROTTLE_RATE", default="1200/min") or None},
     "DATETIME_FORMAT": "iso-8601",
     "DATE_FORMAT": "iso-8601",
@@ -287,7 +288,7 @@ AXES_CLIENT_IP_CALLABLE = "logins.handler.client_ip_address"
 LOGIN_TRUSTED_PROXY_COUNT = env.int("LOGIN_TRUSTED_PROXY_COUNT", default=0)
 AXES_VERBOSE = False
 #: Read requests reuse a Bearer token that authenticated in this process within this many seconds (no
-#: token query); a revocation elsewhere reaches reads at the latest this much later (core/api/support.py)
+#: token query); a revocation elsewhere reaches reads at the latest this much later (municipalities/api/authentication.py)
 API_TOKEN_CACHE_SECONDS = env.int("API_TOKEN_CACHE_SECONDS", default=5)
 #: an API token's use is recorded in the audit trail at most this often
 TOKEN_USE_EVENT_INTERVAL = dt.timedelta(minutes=env.int("TOKEN_USE_EVENT_INTERVAL_MINUTES", default=60))
@@ -335,7 +336,7 @@ MIDDLEWARE.insert(0, "core.health.HealthCheckMiddleware")
 HEALTH_CHECK_TIMEOUT = env.float("HEALTH_CHECK_TIMEOUT", default=1.0)
 
 # --- Celery delivery (outbox) ---
-# No dropped work (runbook/planning.py, module docstring 2 and 6): a task is acknowledged only after it
+# No dropped work (runbook/planning/__init__.py, docstring 2 and 6): a task is acknowledged only after it
 # ran; a worker lost mid-task gives its task back; on Redis an unacknowledged task (its worker SIGKILLed)
 # is redelivered after the visibility timeout (seconds; longer than any countdown used here — a task
 # still running after it, such as a long nightly run, may be delivered twice: every task is idempotent);

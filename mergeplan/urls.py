@@ -9,7 +9,7 @@ urlpatterns = [
 ]
 
 # The error pages (core/errors.py): the site's look for the pages; JSON under /api/, as the API's own
-# errors are (a 404 there is core.api.support.not_found's: schemathesis checks the documented type).
+# errors are (a 404 there is core.api.exceptions.not_found's: schemathesis checks the documented type).
 handler400 = "core.errors.bad_request"
 handler403 = "core.errors.permission_denied"
 handler404 = "core.errors.page_not_found"

@@ -6,22 +6,23 @@ from municipalities import views as merger_views
 from runbook import (
     baseline_views,
     export_views,
+    overview_views,
     plan_views,
     review_views,
+    systems_views,
     timeline_views,
     vendor_views,
     work_views,
 )
 from runbook import views as runbook_views
-from systems import views as systems_views
 
 urlpatterns = [
-    path("", merger_views.home, name="home"),
+    path("", overview_views.home, name="home"),
     path("login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     # one merger
-    path("m/<int:merger_id>/", merger_views.merger_dashboard, name="merger-dashboard"),
-    path("m/<int:merger_id>/report/", merger_views.status_report, name="merger-report"),
+    path("m/<int:merger_id>/", overview_views.merger_dashboard, name="merger-dashboard"),
+    path("m/<int:merger_id>/report/", overview_views.status_report, name="merger-report"),
     path("m/<int:merger_id>/dispensation/", merger_views.merger_dispensation, name="merger-dispensation"),
     path("m/<int:merger_id>/timeline/", timeline_views.timeline, name="merger-timeline"),
     path("m/<int:merger_id>/timeline/pin/", timeline_views.timeline_pin, name="timeline-pin"),

@@ -15,8 +15,8 @@ from django.http import HttpRequest, HttpResponseRedirect
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
+from audit.events import admin_changed_event, admin_created_event, admin_deleted_event, diff, snapshot
 from core.exceptions import ApplicationError
-from runbook.events import diff, event_record, snapshot
 
 from .models import ApiToken, FeedToken, Membership, Merger, Municipality
 from .permissions import Action, accesses_for, merger_access, restrict
@@ -163,15 +163,14 @@ class ScopedAdmin(admin.ModelAdmin):
         for obj, changed in getattr(formset, "changed_objects", ()):
             audit_saved(request, obj, change=True, merger_id=merger_id, message=", ".join(changed))
         for obj in getattr(formset, "deleted_objects", ()):
-            event_record(actor=request.user, verb="admin_deleted", obj=form.instance, merger_id=merger_id,
-                         message=f"{obj._meta.verbose_name}: {obj}")
+            admin_deleted_event(obj=form.instance, actor=request.user, merger_id=merger_id,
+                                message=f"{obj._meta.verbose_name}: {obj}")
 
     def delete_model(self, request, obj):
         if self.audit:
-            event_record(
-                actor=request.user,
-                verb="admin_deleted",
+            admin_deleted_event(
                 obj=obj,
+                actor=request.user,
                 merger_id=self.audit_merger_id(obj),
                 message=str(_("Deleted in the admin")),
             )
@@ -199,14 +198,12 @@ def audit_saved(
     request: HttpRequest, obj: Model, *, change: bool, merger_id: int | None, changes=None, message: str = ""
 ) -> None:
     """Record a plain admin save as an audit Event."""
-    event_record(
-        actor=request.user,
-        verb="admin_changed" if change else "admin_created",
-        obj=obj,
-        merger_id=merger_id,
-        changes=changes or {},
-        message=message or str(_("Changed in the admin") if change else _("Created in the admin")),
-    )
+    if change:
+        admin_changed_event(obj=obj, actor=request.user, merger_id=merger_id, changes=changes,
+                            message=message or str(_("Changed in the admin")))
+    else:
+        admin_created_event(obj=obj, actor=request.user, merger_id=merger_id,
+                            message=message or str(_("Created in the admin")))
 
 
 class ScopedInline(admin.TabularInline):
@@ -444,7 +441,7 @@ class ApiTokenAdmin(_TokenAdmin):
             return
         from .tokens import api_token_create
 
-        token, raw = api_token_create(user=obj.user, name=obj.name, read_only=obj.read_only)
+        token, raw = api_token_create(user=obj.user, name=obj.name, read_only=obj.read_only, actor=request.user)
         if obj.expires_at:
             ApiToken.objects.filter(pk=token.pk).update(expires_at=obj.expires_at)
         obj.pk, obj.prefix, obj.key_hash, obj.created_at = token.pk, token.prefix, token.key_hash, token.created_at

@@ -10,12 +10,12 @@ class MunicipalitiesConfig(AppConfig):
         from django.contrib.auth import get_user_model
         from django.db.models.signals import post_delete, post_save
 
-        from core.api.support import invalidate_token_cache
+        from municipalities.api.authentication import invalidate_token_cache
 
         from .models import ApiToken
 
         # a revoked token or a deactivated user is refused at once by this process (the others: within
-        # API_TOKEN_CACHE_SECONDS, see core.api.support)
+        # API_TOKEN_CACHE_SECONDS, see municipalities.api.authentication)
         for model in (ApiToken, get_user_model()):
             post_save.connect(invalidate_token_cache, sender=model, dispatch_uid=f"token_cache_save_{model.__name__}")
             post_delete.connect(invalidate_token_cache, sender=model, dispatch_uid=f"token_cache_del_{model.__name__}")

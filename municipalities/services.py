@@ -6,14 +6,15 @@ import datetime as dt
 from django.db import transaction
 from django.utils.translation import gettext as _
 
+from audit.events import diff, merger_dispensation_changed_event, snapshot
 from core.exceptions import ApplicationError, ConflictError, PermissionDeniedError
 from core.formats import day
 from core.validation import planning_date_message, planning_date_ok
-from runbook.events import diff, event_record, snapshot
 
 from .models import DispensationStatus, Merger
 from .permissions import Action, merger_access
 from .selectors import dispensation_window
+from .signals import merger_plan_changed
 
 
 @transaction.atomic
@@ -30,7 +31,7 @@ def merger_dispensation_set(
     """Record the Interior Ministry's dispensation state. Granted needs the date it grants; a date lies in
     the merger's dispensation window (planning start – the day before the legal date, see
     ``municipalities.selectors.dispensation_window``). The schedule is replanned after commit (the
-    dispensation gate moves)."""
+    dispensation gate moves; ``signals.merger_plan_changed``)."""
     merger = Merger.objects.select_for_update().get(pk=merger.pk)
     if check_permission and not merger_access(actor, merger).allows(Action.EDIT_MERGER):
         raise PermissionDeniedError(_("Only the IT chief may change the dispensation."))
@@ -59,8 +60,6 @@ def merger_dispensation_set(
         return merger
     merger.version += 1
     merger.save(update_fields=[*fields, "version", "updated_at"])
-    event_record(actor=actor, verb="dispensation_changed", obj=merger, merger_id=merger.pk, changes=changes)
-    from runbook.services import plan_changed
-
-    plan_changed(merger.pk)
+    merger_dispensation_changed_event(merger=merger, actor=actor, changes=changes)
+    merger_plan_changed.send(sender=Merger, merger_ids=[merger.pk])
     return merger

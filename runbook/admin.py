@@ -10,6 +10,7 @@ from django.contrib import admin
 from django.db.models import Count
 from django.utils.translation import gettext_lazy as _
 
+from audit.models import Event
 from municipalities.admin import ReadOnlyAdmin, ReadOnlyInline, ScopedAdmin, ScopedInline, ScopedRelatedFilter
 from municipalities.permissions import Action
 
@@ -328,7 +329,7 @@ class CommentAdmin(ScopedAdmin):
         obj.pk, obj.author_id, obj.created_at = comment.pk, comment.author_id, comment.created_at
 
 
-@admin.register(m.Event)
+@admin.register(Event)
 class EventAdmin(ReadOnlyAdmin):
     """The audit trail: nothing here can be added, changed or deleted."""
 

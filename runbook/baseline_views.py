@@ -17,8 +17,9 @@ from core.clock import today
 from core.exceptions import ApplicationError
 from core.exports import Column, export_response
 from core.formats import stamp
+from core.pages import form_refusal
 from municipalities.permissions import Action
-from municipalities.views import form_refusal, merger_or_404
+from municipalities.views import merger_or_404
 from systems.models import LegalBinding
 
 from .baselines import NAME_MAX, Comparison, baseline_capture, baseline_compare, baselines_for_merger

@@ -20,14 +20,13 @@ from django.db import IntegrityError, transaction
 from django.db.models import Count
 from django.utils import translation
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
 
+from audit.events import baseline_captured_event
 from core.clock import today
 from core.exceptions import ApplicationError, PermissionDeniedError
+from engine import calendar as cal_mod
 from municipalities.permissions import Action, merger_access
 
-from engine import calendar as cal_mod
-from .events import event_record
 from .models import Baseline, BaselineEntry, Runbook, Step, StepKind
 
 #: The order in which the first baseline is "the latest": the one definition pages, API and exports use.
@@ -77,14 +76,7 @@ def baseline_capture(*, runbook: Runbook, name: str, actor=None, check_permissio
         for pk, s, f in Step.objects.filter(runbook=runbook).values_list("pk", "planned_start", "planned_finish")
     ]
     BaselineEntry.objects.bulk_create(entries, batch_size=1000)
-    event_record(
-        actor=actor,
-        verb="baseline_captured",
-        obj=baseline,
-        merger_id=runbook.merger_id,
-        message=ngettext("Baseline »%(name)s« with %(n)d step", "Baseline »%(name)s« with %(n)d steps",
-                         len(entries)) % {"name": name, "n": len(entries)},
-    )
+    baseline_captured_event(baseline=baseline, actor=actor, merger_id=runbook.merger_id, steps=len(entries))
     return baseline
 
 

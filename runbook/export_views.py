@@ -1,6 +1,6 @@
 """Office exports of the runbook, the milestones and a vendor's go-lives (CSV for Excel, XLSX).
 
-The rows are the API's: the same scoped queryset (``runbook.api.views.steps_in_scope`` /
+The rows are the API's: the same scoped queryset (``runbook.api.querysets.steps_in_scope`` /
 ``milestones_in_scope``), the same annotations and the same order as ``/api/v1/steps/`` and
 ``/api/v1/milestones/``. The milestone and vendor exports take the API's filters (``MilestoneFilter``, same
 parameter names); the runbook export takes the runbook page's filters (``StepFilterForm``: what the page
@@ -21,16 +21,15 @@ from municipalities.views import merger_or_404
 from systems.models import LegalBinding, Vendor
 
 from .api.filters import MilestoneFilter
-from .api.serializers import MilestoneSerializer, StepSerializer
-from .api.views import (
-    MilestoneViewSet,
-    StepViewSet,
+from .api.querysets import (
     _values_map,
     annotate_milestones,
     annotate_steps,
     milestones_in_scope,
     steps_in_scope,
 )
+from .api.serializers import MilestoneSerializer, StepSerializer
+from .api.views import MilestoneViewSet, StepViewSet
 from .forms import StepFilterForm
 from .models import StepKind, StepStatus
 from .views import _apply_filters, _filter_choices

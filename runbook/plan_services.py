@@ -9,13 +9,14 @@ from __future__ import annotations
 from django.db import transaction
 from django.utils.translation import gettext as _
 
+from audit.events import Verb, step_created_event, step_deleted_event
+from audit.models import Event
 from core.exceptions import ApplicationError, ConflictError, PermissionDeniedError, clean_or_refuse
 from municipalities.models import Membership, Role
 from municipalities.permissions import Action, merger_access
 from systems.models import Harmonisation
 
-from .events import event_record
-from .models import CheckpointSignoff, Dependency, Event, Phase, Runbook, Step, StepKind, StepStatus
+from .models import CheckpointSignoff, Dependency, Phase, Runbook, Step, StepKind, StepStatus
 from .services import PLAN_FIELDS, _target_date_check, plan_changed
 
 #: What a new step may be given besides the plan fields; everything else comes from the scheduler.
@@ -37,7 +38,7 @@ def _next_key(runbook: Runbook) -> str:
     """The next hand-made key of the runbook (call with the runbook locked): one more than the steps ever
     added by hand, stepping over any key taken already."""
     made = Event.objects.filter(
-        merger_id=runbook.merger_id, verb="step_created", content_type__app_label="runbook",
+        merger_id=runbook.merger_id, verb=Verb.STEP_CREATED, content_type__app_label="runbook",
         content_type__model="step",
     ).count()
     taken = set(
@@ -131,11 +132,7 @@ def step_create(*, runbook: Runbook, actor, data: dict) -> Step:
     step.sequence = _sequence_at_end_of(runbook, step.phase)
     clean_or_refuse(step, exclude=["runbook", "template_step", "harmonisation", "conversion"])
     step.save()
-    event_record(
-        actor=actor, verb="step_created", obj=step, merger_id=merger_id,
-        changes={"key": [None, step.key], "phase": [None, step.phase.number], "kind": [None, step.kind]},
-        message=step.name,
-    )
+    step_created_event(step=step, actor=actor, merger_id=merger_id)
     plan_changed(merger_id)
     return step
 
@@ -174,6 +171,6 @@ def step_delete(*, step: Step, actor, expected_version: int | None = None) -> No
         changes["predecessors"] = [predecessors, None]
     if successors:
         changes["successors"] = [successors, None]
-    event_record(actor=actor, verb="step_deleted", obj=step, merger_id=merger_id, changes=changes, message=step.name)
+    step_deleted_event(step=step, actor=actor, merger_id=merger_id, changes=changes)
     step.delete()
     plan_changed(merger_id)

@@ -17,8 +17,9 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from core.exceptions import ApplicationError, ConflictError
+from core.pages import form_refusal, is_htmx
 from municipalities.permissions import Action
-from municipalities.views import form_refusal, is_htmx, merger_or_404
+from municipalities.views import merger_or_404
 
 from . import services
 from .models import Comment, Dependency, Runbook, Step

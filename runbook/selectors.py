@@ -12,11 +12,12 @@ from django.utils import timezone
 from django.utils.translation import get_language, gettext_lazy, ngettext, pgettext
 from django.utils.translation import gettext as _
 
+from audit.models import Event
 from core.clock import today
 from core.formats import week_label
 from municipalities.models import Merger
 
-from .models import Event, Runbook, Step, StepKind, StepStatus
+from .models import Runbook, Step, StepKind, StepStatus
 
 #: Statuses that count as finished work in progress figures (skipped work is no longer to be done).
 FINISHED = (StepStatus.DONE, StepStatus.SKIPPED)

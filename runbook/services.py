@@ -12,6 +12,21 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
+from audit.events import (
+    calendar_entry_added_event,
+    calendar_entry_changed_event,
+    calendar_entry_removed_event,
+    checkpoint_passed_event,
+    checkpoint_signed_event,
+    comment_added_event,
+    dependency_added_event,
+    dependency_removed_event,
+    diff,
+    runbook_instantiated_event,
+    snapshot,
+    step_status_changed_event,
+    step_updated_event,
+)
 from core.clock import today
 from core.exceptions import ApplicationError, ConflictError, PermissionDeniedError, clean_or_refuse
 from municipalities.models import Membership, Merger, Role
@@ -19,7 +34,6 @@ from municipalities.permissions import Action, merger_access
 from systems.models import Conversion, Harmonisation
 
 from .checkpoints import SIGNOFF_ROLES, missing_go_message, missing_go_roles  # noqa: F401 - re-exported
-from .events import diff, event_record, snapshot
 from .models import (
     CalendarRule,
     CheckpointSignoff,
@@ -40,7 +54,7 @@ from .work_selectors import steps_concerning
 
 def plan_changed(merger_id: int) -> None:
     """Ask for a recompute of the merger's schedule once the current transaction commits."""
-    from .planning import recompute_enqueue
+    from .planning.enqueue import recompute_enqueue
 
     recompute_enqueue(merger_id)
 
@@ -241,13 +255,8 @@ def runbook_instantiate(*, merger: Merger, template: RunbookTemplate, actor=None
         )
         edges[pred.pk].append(succ.pk)
     Dependency.objects.bulk_create(deps, batch_size=1000)
-    event_record(
-        actor=actor,
-        verb="runbook_instantiated",
-        obj=runbook,
-        merger_id=merger.pk,
-        message=_("%(steps)d steps and %(deps)d dependencies from %(template)s")
-        % {"steps": len(new_steps), "deps": len(deps), "template": template},
+    runbook_instantiated_event(
+        runbook=runbook, actor=actor, steps=len(new_steps), dependencies=len(deps), template=template
     )
     plan_changed(merger.pk)
     return runbook
@@ -305,12 +314,8 @@ def dependency_add(
     dependency = Dependency.objects.create(
         runbook_id=predecessor.runbook_id, predecessor=predecessor, successor=successor, type=type, lag_days=lag_days
     )
-    event_record(
-        actor=actor,
-        verb="dependency_added",
-        obj=successor,
-        merger_id=successor.runbook.merger_id,
-        changes={"predecessor": [None, predecessor.key]},
+    dependency_added_event(
+        predecessor=predecessor, successor=successor, actor=actor, merger_id=successor.runbook.merger_id
     )
     plan_changed(successor.runbook.merger_id)
     return dependency
@@ -323,12 +328,8 @@ def dependency_remove(*, dependency: Dependency, actor=None) -> None:
     merger_id = successor.runbook.merger_id
     if not merger_access(actor, merger_id).allows(Action.EDIT_PLAN):
         raise PermissionDeniedError(_("Only the IT chief may change the plan."))
-    event_record(
-        actor=actor,
-        verb="dependency_removed",
-        obj=successor,
-        merger_id=merger_id,
-        changes={"predecessor": [dependency.predecessor.key, None]},
+    dependency_removed_event(
+        predecessor=dependency.predecessor, successor=successor, actor=actor, merger_id=merger_id
     )
     dependency.delete()
     plan_changed(merger_id)
@@ -467,10 +468,9 @@ def step_transition(
     step.version += 1
     step.full_clean(exclude=["runbook", "phase", "template_step", "key"], validate_unique=False)
     step.save(update_fields=[*fields, "version", "updated_at"])
-    event_record(
+    step_status_changed_event(
+        step=step,
         actor=actor,
-        verb="status_changed",
-        obj=step,
         merger_id=merger_id,
         changes=diff(before, snapshot(step, fields)),
         message=override_reason or reason,
@@ -487,9 +487,9 @@ PLAN_FIELDS = ("name", "name_en", "description", "duration_days", "owner", "assi
 def go_live_window_of(step: Step, merger: Merger):
     """The window [gate, deadline] a cutover may go live in under the merger's current dispensation state
     (scenario "actual") and its area's binding."""
-    from municipalities.selectors import _calendar
+    from engine import Scenario, go_live_window
 
-    from engine.scheduling import Scenario, go_live_window
+    from .workdays import danish_calendar as _calendar
 
     domain = step.domain
     gate, deadline = go_live_window(
@@ -561,7 +561,7 @@ def step_update(*, step: Step, actor, data: dict, expected_version: int | None =
         return step
     step.version += 1
     step.save(update_fields=[*data, "version", "updated_at"])
-    event_record(actor=actor, verb="step_updated", obj=step, merger_id=merger_id, changes=changes)
+    step_updated_event(step=step, actor=actor, merger_id=merger_id, changes=changes)
     plan_changed(merger_id)
     return step
 
@@ -629,8 +629,7 @@ def checkpoint_sign(
         changes["override_reason"] = [None, override_reason]
     step.version += 1
     step.save(update_fields=["version", "updated_at"])
-    event_record(actor=actor, verb="checkpoint_signed", obj=step, merger_id=merger_id, changes=changes,
-                 message=comment)
+    checkpoint_signed_event(step=step, actor=actor, merger_id=merger_id, changes=changes, comment=comment)
     if not missing_go_roles(step.signoffs.all()):
         _checkpoint_pass(step, actor=actor, merger_id=merger_id)
     return signoff
@@ -646,8 +645,7 @@ def _checkpoint_pass(step: Step, *, actor, merger_id: int) -> None:
     step.actual_finish = max(on, step.actual_start)
     clean_or_refuse(step, exclude=["runbook", "phase", "template_step", "key"])
     step.save(update_fields=[*fields, "updated_at"])
-    event_record(actor=actor, verb="checkpoint_passed", obj=step, merger_id=merger_id,
-                 changes=diff(before, snapshot(step, fields)))
+    checkpoint_passed_event(step=step, actor=actor, merger_id=merger_id, changes=diff(before, snapshot(step, fields)))
     plan_changed(merger_id)
 
 
@@ -662,7 +660,7 @@ def comment_add(*, step: Step, author, body: str) -> Comment:
     if not merger_access(author, merger_id).allows(Action.COMMENT):
         raise PermissionDeniedError(_("You may not comment in this merger."))
     comment = Comment.objects.create(step=step, author=author, body=body)
-    event_record(actor=author, verb="commented", obj=step, merger_id=merger_id, message=body[:500])
+    comment_added_event(step=step, actor=author, merger_id=merger_id, body=body)
     return comment
 
 
@@ -765,8 +763,8 @@ def calendar_entry_save(*, model, obj=None, actor, data: dict):
     if not changes:
         return obj
     obj.save()
-    verb = f"{model._meta.model_name}_{'added' if creating else 'changed'}"
-    event_record(actor=actor, verb=verb, obj=obj, merger_id=obj.merger_id, changes=changes)
+    record = calendar_entry_added_event if creating else calendar_entry_changed_event
+    record(entry=obj, actor=actor, changes=changes)
     _calendar_replan({obj.merger_id} if creating or old_merger == obj.merger_id else {obj.merger_id, old_merger})
     return obj
 
@@ -776,8 +774,7 @@ def calendar_entry_delete(*, obj, actor) -> None:
     """Remove a freeze window or calendar rule (same rights as changing it)."""
     obj = type(obj).objects.select_for_update().get(pk=obj.pk)
     _calendar_require(actor, obj.merger_id)
-    event_record(actor=actor, verb=f"{obj._meta.model_name}_removed", obj=obj, merger_id=obj.merger_id,
-                 message=str(obj))
+    calendar_entry_removed_event(entry=obj, actor=actor)
     merger_id = obj.merger_id
     obj.delete()
     _calendar_replan({merger_id})

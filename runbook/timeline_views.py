@@ -19,8 +19,6 @@ from django.utils.translation import get_language, pgettext
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from core.clock import today
-from core.exceptions import ApplicationError, ConflictError
 from core.charts.gantt import (
     DEFAULT_ZOOM,
     ZOOMS,
@@ -32,9 +30,12 @@ from core.charts.gantt import (
     gantt,
     legend_swatch,
 )
+from core.clock import today
+from core.exceptions import ApplicationError, ConflictError
+from core.pages import form_refusal, safe_next
 from municipalities.models import Merger
 from municipalities.permissions import Action, MergerAccess
-from municipalities.views import form_refusal, merger_or_404, safe_next
+from municipalities.views import merger_or_404
 
 from . import planning
 from .baselines import baseline_dates, baseline_pick, baselines_for_merger

@@ -14,6 +14,7 @@ from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext, pgettext
 
+from core.charts.vendor_load import LoadLabels, vendor_load_chart
 from core.clock import today
 from municipalities.models import Merger
 from municipalities.permissions import accesses_for
@@ -21,7 +22,6 @@ from systems.models import Vendor
 
 from .models import Runbook
 from .selectors import placement_messages
-from core.charts.vendor_load import LoadLabels, vendor_load_chart
 from .work_selectors import go_lives_in_week, vendor_weeks, week_monday
 
 #: mergers drawn in their own colour; the rest share one ("other mergers")

@@ -12,12 +12,13 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
+from audit.models import Event
 from core.clock import today
 from core.exceptions import ApplicationError, ConflictError
+from core.pages import form_refusal, is_htmx, safe_next
 from municipalities.models import Merger, Role
 from municipalities.permissions import Action, MergerAccess, accesses_for
-from municipalities.selectors import mergers_by_risk, verdict_counts
-from municipalities.views import form_refusal, is_htmx, merger_or_404, safe_next
+from municipalities.views import merger_or_404
 
 from . import services
 from .checkpoints import missing_go_message
@@ -27,12 +28,12 @@ from .models import (
     CheckpointSignoff,
     Comment,
     Dependency,
-    Event,
     Phase,
     Step,
     StepKind,
     StepStatus,
 )
+from .overview_selectors import mergers_by_risk, verdict_counts
 from .plan_panels import plan_panels
 from .selectors import placement_messages, step_change_message
 from .work_selectors import checkpoints_to_sign, concern_q

@@ -1,13 +1,42 @@
-"""Writes for the inventory and the decisions. Each writes its audit Event in the same transaction."""
+"""Writes for the inventory and the decisions. Each writes its audit Event in the same transaction; a change
+that moves the plans of mergers (a vendor's capacity, an area's binding) sends its ``systems.signals`` signal."""
 from __future__ import annotations
 
+import datetime as dt
+
 from django.db import transaction
+from django.db.models import Max
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
-from core.exceptions import ApplicationError, clean_or_refuse
-from runbook.events import event_record
+from audit.events import (
+    capacity_period_added_event,
+    capacity_period_changed_event,
+    capacity_period_removed_event,
+    conversions_derived_event,
+    diff,
+    domain_binding_changed_event,
+    snapshot,
+    system_instance_added_event,
+    system_instance_changed_event,
+    system_instance_removed_event,
+    vendor_capacity_changed_event,
+)
+from core.exceptions import ApplicationError, PermissionDeniedError, clean_or_refuse
+from municipalities.models import Merger
+from municipalities.permissions import Action, merger_access
 
-from .models import Conversion, Harmonisation, Strategy, SystemInstance
+from .models import (
+    Conversion,
+    Domain,
+    Harmonisation,
+    LegalBinding,
+    Strategy,
+    SystemInstance,
+    Vendor,
+    VendorCapacityPeriod,
+)
+from .signals import domain_binding_changed, vendor_capacity_changed
 
 
 def harmonisation_conversions(harmonisation: Harmonisation) -> list[SystemInstance]:
@@ -51,14 +80,9 @@ def harmonisation_apply(*, harmonisation: Harmonisation, actor=None) -> list[Con
     if obsolete:
         Conversion.objects.filter(pk__in=[c.pk for c in obsolete]).delete()
     if created or obsolete:
-        event_record(
-            actor=actor,
-            verb="conversions_derived",
-            obj=harmonisation,
-            merger_id=harmonisation.merger_id,
-            changes={"conversions": [len(existing), len(wanted)]},
-            message=_("%(added)d conversions added, %(removed)d removed")
-            % {"added": len(created), "removed": len(obsolete)},
+        conversions_derived_event(
+            harmonisation=harmonisation, actor=actor, before=len(existing), after=len(wanted),
+            added=len(created), removed=len(obsolete),
         )
     return list(harmonisation.conversions.select_related("source_instance__municipality"))
 
@@ -67,16 +91,11 @@ def harmonisation_apply(*, harmonisation: Harmonisation, actor=None) -> list[Con
 
 
 def _instance_merger_ids(municipality_id: int) -> list[int]:
-    from municipalities.models import Merger
-
     return list(Merger.objects.filter(members=municipality_id).order_by("pk").values_list("pk", flat=True))
 
 
 def _require_inventory(actor, instance_or_municipality, municipality_id: int) -> int | None:
     """The merger in which ``actor`` may edit this municipality's inventory (its Event goes there)."""
-    from core.exceptions import PermissionDeniedError
-    from municipalities.permissions import Action, merger_access
-
     merger_ids = _instance_merger_ids(municipality_id)
     for merger_id in merger_ids:
         if merger_access(actor, merger_id).allows(Action.EDIT_INVENTORY, instance_or_municipality):
@@ -95,8 +114,6 @@ def _instance_clean(instance) -> None:
 def system_instance_create(*, municipality, system, actor, hosting: str = "", notes: str = "",
                            is_inferred: bool = False) -> SystemInstance:
     """Record that ``municipality`` runs ``system`` (its coordinator or the IT chief)."""
-    from runbook.events import snapshot
-
     merger_id = _require_inventory(actor, municipality, municipality.pk)
     if SystemInstance.objects.filter(municipality=municipality, system=system).exists():
         raise ApplicationError(_("The municipality runs this system already."), field="system")
@@ -106,18 +123,13 @@ def system_instance_create(*, municipality, system, actor, hosting: str = "", no
     _instance_clean(instance)
     instance.save()
     after = snapshot(instance, _INSTANCE_FIELDS)
-    event_record(
-        actor=actor, verb="system_instance_added", obj=instance, merger_id=merger_id,
-        changes={name: [None, value] for name, value in after.items()},
-    )
+    system_instance_added_event(instance=instance, actor=actor, merger_id=merger_id, values=after)
     return instance
 
 
 @transaction.atomic
 def system_instance_update(*, instance: SystemInstance, actor, data: dict) -> SystemInstance:
     """Change how a municipality runs a system (hosting, notes, inferred)."""
-    from runbook.events import diff, snapshot
-
     unknown = set(data) - set(_INSTANCE_FIELDS)
     if unknown:
         raise ApplicationError(_("Unknown field."), field=sorted(unknown)[0])
@@ -131,7 +143,7 @@ def system_instance_update(*, instance: SystemInstance, actor, data: dict) -> Sy
     if not changes:
         return instance
     instance.save(update_fields=[*data, "updated_at"])
-    event_record(actor=actor, verb="system_instance_changed", obj=instance, merger_id=merger_id, changes=changes)
+    system_instance_changed_event(instance=instance, actor=actor, merger_id=merger_id, changes=changes)
     return instance
 
 
@@ -145,8 +157,7 @@ def system_instance_delete(*, instance: SystemInstance, actor) -> None:
             _("A harmonisation or conversion refers to this instance; change the decision first."),
             field="system",
         )
-    event_record(actor=actor, verb="system_instance_removed", obj=instance, merger_id=merger_id,
-                 message=str(instance))
+    system_instance_removed_event(instance=instance, actor=actor, merger_id=merger_id)
     instance.delete()
 
 
@@ -155,14 +166,7 @@ def vendor_capacity_set(*, vendor, capacity: int | None, actor=None):
     """Set a vendor's weekly cutover capacity (None = unlimited), record it, and replan every merger the
     vendor serves after commit (capacity binds go-lives across mergers). Vendors are shared by every
     merger, so only staff (or the system, actor None) may change it."""
-    from core.exceptions import PermissionDeniedError
-    from runbook.models import Step
-    from runbook.services import plan_changed
-
-    from .models import Vendor
-
-    if actor is not None and not (getattr(actor, "is_staff", False) or getattr(actor, "is_superuser", False)):
-        raise PermissionDeniedError(_("Only staff may change a vendor's capacity."))
+    _require_staff(actor, _("Only staff may change a vendor's capacity."))
     if capacity is not None and (not isinstance(capacity, int) or capacity < 1):
         raise ApplicationError(_("The capacity must be a whole number of at least 1, or empty."),
                                field="weekly_cutover_capacity")
@@ -173,18 +177,8 @@ def vendor_capacity_set(*, vendor, capacity: int | None, actor=None):
     vendor.weekly_cutover_capacity = capacity
     vendor.capacity_inferred = False  # a planner's figure, no longer an assumption of the seed
     vendor.save(update_fields=["weekly_cutover_capacity", "capacity_inferred", "updated_at"])
-    event_record(
-        actor=actor,
-        verb="vendor_capacity_changed",
-        obj=vendor,
-        merger_id=None,
-        changes={"weekly_cutover_capacity": [before, capacity]},
-    )
-    merger_ids = (
-        Step.objects.filter(assignee_vendor=vendor).values_list("runbook__merger_id", flat=True).distinct()
-    )
-    for merger_id in sorted(set(merger_ids)):
-        plan_changed(merger_id)
+    vendor_capacity_changed_event(vendor=vendor, actor=actor, before=before, after=capacity)
+    vendor_capacity_changed.send(sender=Vendor, vendor_ids={vendor.pk})
     return vendor
 
 
@@ -194,8 +188,6 @@ BINDING_FIELDS = ("binding", "binding_latest", "binding_inferred", "binding_note
 
 
 def _require_staff(actor, message: str) -> None:
-    from core.exceptions import PermissionDeniedError
-
     if actor is not None and not (getattr(actor, "is_staff", False) or getattr(actor, "is_superuser", False)):
         raise PermissionDeniedError(message)
 
@@ -203,22 +195,12 @@ def _require_staff(actor, message: str) -> None:
 def legal_date_reference():
     """The legal date a ``may_follow`` area's latest go-live must come after: the latest legal date of any
     merger (2007-01-01 in the reform), or 2007-01-01 when there is no merger yet."""
-    import datetime as dt
-
-    from django.db.models import Max
-
-    from municipalities.models import Merger
-
     return Merger.objects.aggregate(latest=Max("legal_date"))["latest"] or dt.date(2007, 1, 1)
 
 
 def domain_binding_check(*, binding: str, binding_latest, legal_date=None) -> None:
     """Raise ``ApplicationError`` naming the field when a binding is not valid: ``may_follow`` needs a
     latest go-live after the legal date."""
-    from django.utils.formats import date_format
-
-    from .models import LegalBinding
-
     if binding not in LegalBinding.values:
         raise ApplicationError(_("Unknown binding."), field="binding")
     if binding == LegalBinding.MAY_FOLLOW:
@@ -240,12 +222,6 @@ def domain_binding_set(*, domain, actor, data: dict):
     """Change how an area's go-live is bound to the legal date (and whether it holds data, whether it is
     converted centrally). Staff only (areas are shared by every merger); records an Event and replans
     every merger with a cutover in the area after commit."""
-    from runbook.events import diff, snapshot
-    from runbook.models import Step, StepKind
-    from runbook.services import plan_changed
-
-    from .models import Domain
-
     _require_staff(actor, _("Only staff may change an area's legal binding."))
     unknown = set(data) - set(BINDING_FIELDS)
     if unknown:
@@ -261,30 +237,14 @@ def domain_binding_set(*, domain, actor, data: dict):
     if not changes:
         return domain
     domain.save(update_fields=list(changes))
-    event_record(actor=actor, verb="domain_binding_changed", obj=domain, merger_id=None, changes=changes)
-    merger_ids = (
-        Step.objects.filter(domain=domain, kind=StepKind.CUTOVER).values_list("runbook__merger_id", flat=True).distinct()
-    )
-    for merger_id in sorted(set(merger_ids)):
-        plan_changed(merger_id)
+    domain_binding_changed_event(domain=domain, actor=actor, changes=changes)
+    domain_binding_changed.send(sender=Domain, domain_id=domain.pk)
     return domain
 
 
 # --- Vendor capacity periods (staff) -----------------------------------------------------------------
 
 CAPACITY_PERIOD_FIELDS = ("vendor", "start", "end", "capacity", "note", "is_inferred")
-
-
-def _capacity_period_replan(vendor_ids) -> None:
-    from runbook.models import Step
-    from runbook.services import plan_changed
-
-    merger_ids = (
-        Step.objects.filter(assignee_vendor__in=list(vendor_ids))
-        .values_list("runbook__merger_id", flat=True).distinct()
-    )
-    for merger_id in sorted(set(merger_ids)):
-        plan_changed(merger_id)
 
 
 def _capacity_period_clean(period) -> None:
@@ -297,10 +257,6 @@ def _capacity_period_clean(period) -> None:
 def vendor_capacity_period_save(*, period=None, actor, data: dict):
     """Create (``period`` None) or change a vendor's capacity for a period; staff only. Recorded, and
     every merger the vendor serves is replanned after commit."""
-    from runbook.events import diff, snapshot
-
-    from .models import VendorCapacityPeriod
-
     _require_staff(actor, _("Only staff may change a vendor's capacity."))
     unknown = set(data) - set(CAPACITY_PERIOD_FIELDS)
     if unknown:
@@ -316,21 +272,17 @@ def vendor_capacity_period_save(*, period=None, actor, data: dict):
     if not changes:
         return period
     period.save()
-    event_record(
-        actor=actor, verb="capacity_period_added" if creating else "capacity_period_changed", obj=period,
-        merger_id=None, changes=changes,
-    )
-    _capacity_period_replan({period.vendor_id, old_vendor} - {None})
+    record = capacity_period_added_event if creating else capacity_period_changed_event
+    record(period=period, actor=actor, changes=changes)
+    vendor_capacity_changed.send(sender=Vendor, vendor_ids={period.vendor_id, old_vendor} - {None})
     return period
 
 
 @transaction.atomic
 def vendor_capacity_period_delete(*, period, actor) -> None:
-    from .models import VendorCapacityPeriod
-
     _require_staff(actor, _("Only staff may change a vendor's capacity."))
     period = VendorCapacityPeriod.objects.select_for_update().get(pk=period.pk)
-    event_record(actor=actor, verb="capacity_period_removed", obj=period, merger_id=None, message=str(period))
+    capacity_period_removed_event(period=period, actor=actor)
     vendor_id = period.vendor_id
     period.delete()
-    _capacity_period_replan({vendor_id})
+    vendor_capacity_changed.send(sender=Vendor, vendor_ids={vendor_id})

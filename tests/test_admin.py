@@ -9,9 +9,10 @@ from django.contrib.auth import get_user_model
 from django.core import checks
 from django.urls import reverse
 
+from audit.models import Event
 from demo.seed import seed_demo
 from municipalities.models import DispensationStatus, Merger, Role
-from runbook.models import Event, Step, StepStatus
+from runbook.models import Step, StepStatus
 from tests.factories import MembershipFactory, UserFactory, merger_with_runbook
 
 pytestmark = pytest.mark.django_db

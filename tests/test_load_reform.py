@@ -8,7 +8,11 @@ import pytest
 from django.core.management import call_command
 
 from demo import reform
+from demo.progress import BLOCKED_KEY, PROGRESS, PROGRESS_ASSUMPTION
+from demo.reform_loader import GENERATED_NOTE
+from demo.reform_report import go_live_report
 from demo.seed import seed_demo
+from engine.bench import reform_problem
 from municipalities.models import DispensationStatus, Membership, Merger, Municipality, Role
 from runbook.models import Runbook, Step, StepKind
 from systems.models import Conversion, Harmonisation, Strategy, SystemInstance
@@ -64,12 +68,10 @@ def test_map_rejects_a_malformed_file():
 
 
 def test_bench_engine_builds_the_real_map_problem():
-    from runbook import bench_engine
-
     counts = reform.reform_map().member_counts()
-    problem = bench_engine.reform_problem(counts)
+    problem = reform_problem(counts)
     assert len(problem.mergers) == 65
-    tripled = bench_engine.reform_problem(counts, copies=3)
+    tripled = reform_problem(counts, copies=3)
     assert len(tripled.mergers) == 195 and len(tripled.steps) == 3 * len(problem.steps)
 
 
@@ -106,9 +108,9 @@ def test_load_reuses_the_demo(loaded):
     assert set(toender.members.values_list("code", flat=True)) == {"505", "517", "521", "525", "531", "541"}
     assert Merger.objects.filter(code="550").count() == 1
     assert Step.objects.filter(runbook__merger=toender, key="1", status="done").exists()
-    assert not Harmonisation.objects.filter(merger=toender, rationale__startswith=reform.GENERATED_NOTE).exists()
+    assert not Harmonisation.objects.filter(merger=toender, rationale__startswith=GENERATED_NOTE).exists()
     # the demo's municipalities keep their inventory: nothing generated for them
-    assert not SystemInstance.objects.filter(municipality__code="541", notes=reform.GENERATED_NOTE).exists()
+    assert not SystemInstance.objects.filter(municipality__code="541", notes=GENERATED_NOTE).exists()
 
 
 def test_noerre_rangstrup_is_a_part_of_both_mergers(loaded):
@@ -132,11 +134,11 @@ def test_noerre_rangstrup_is_a_part_of_both_mergers(loaded):
 
 def test_generated_rows_are_inferred(loaded):
     haderslev = Merger.objects.get(code="510")
-    generated = SystemInstance.objects.filter(municipality__mergers=haderslev, notes=reform.GENERATED_NOTE)
+    generated = SystemInstance.objects.filter(municipality__mergers=haderslev, notes=GENERATED_NOTE)
     assert generated.exists() and not generated.filter(is_inferred=False).exists()
     harmonisations = Harmonisation.objects.filter(merger=haderslev)
     assert harmonisations.count() >= 10
-    assert all(h.is_inferred and h.strategy == Strategy.KEEP and h.rationale.startswith(reform.GENERATED_NOTE)
+    assert all(h.is_inferred and h.strategy == Strategy.KEEP and h.rationale.startswith(GENERATED_NOTE)
                for h in harmonisations)
     # the seat's system survives: old Haderslev's (old code 515)
     assert set(harmonisations.values_list("surviving_instance__municipality__code", flat=True)) == {"515"}
@@ -151,8 +153,8 @@ def test_generated_rows_are_inferred(loaded):
 def test_generated_runbooks_start_with_the_demos_progress(loaded):
     import datetime as dt
 
-    from demo.seed import BLOCKED_KEY, PROGRESS
-    from runbook.models import Comment, Event, StepStatus
+    from audit.models import Event
+    from runbook.models import Comment, StepStatus
 
     haderslev = Merger.objects.get(code="510")
     steps = {s.key: s for s in Step.objects.filter(runbook__merger=haderslev)}
@@ -172,16 +174,17 @@ def test_generated_runbooks_start_with_the_demos_progress(loaded):
     done = sum(1 for s, *_ in PROGRESS.values() if s == StepStatus.DONE)
     assert events.count() == len(PROGRESS) + done
     assert not events.filter(actor__isnull=False).exists()
-    assert all(e.message == reform.PROGRESS_ASSUMPTION for e in events)
+    assert all(e.message == PROGRESS_ASSUMPTION for e in events)
     finished = events.get(object_id=first.pk, changes__status=["in_progress", "done"])
     assert finished.created_at.date() == dt.date(2005, 11, 7)
     # and the harmonisations say so
-    assert all(reform.PROGRESS_ASSUMPTION in r
+    assert all(PROGRESS_ASSUMPTION in r
                for r in Harmonisation.objects.filter(merger=haderslev).values_list("rationale", flat=True))
 
 
 def test_the_demos_progress_is_untouched(db):
-    from runbook.models import Event, StepStatus
+    from audit.models import Event
+    from runbook.models import StepStatus
 
     seed_demo()
     toender = Merger.objects.get(code="550")
@@ -195,11 +198,11 @@ def test_the_demos_progress_is_untouched(db):
     call_command("load_reform", only="550,510", no_schedule=True, stdout=io.StringIO())
     assert progress() == before
     assert Step.objects.get(runbook__merger=toender, key="16").status == StepStatus.BLOCKED
-    assert not Event.objects.filter(merger=toender, message=reform.PROGRESS_ASSUMPTION).exists()
+    assert not Event.objects.filter(merger=toender, message=PROGRESS_ASSUMPTION).exists()
 
 
 def test_load_twice_changes_nothing(loaded):
-    from runbook.models import Event
+    from audit.models import Event
 
     before = counts(), Event.objects.count()
     call_command("load_reform", only="550,510", no_schedule=True, stdout=io.StringIO())
@@ -237,7 +240,7 @@ def test_unknown_code_is_refused(db):
 
 def test_report_reads_the_scheduled_steps(db):
     call_command("load_reform", only="510,621", dispensation="granted", no_advisor=True, stdout=io.StringIO())
-    report = reform.go_live_report()
+    report = go_live_report()
     cutovers = Step.objects.filter(kind=StepKind.CUTOVER, assignee_vendor__code="kmd").count()
     assert sum(report.counted.values()) + report.national_batch == cutovers
     assert report.mergers == 2 and report.granted == 2

@@ -10,7 +10,10 @@ from django.apps import apps
 from django.contrib.auth import get_user_model
 from django.core.management import call_command
 
-from demo.seed import DEMO_PASSWORD, DEMO_USERS, seed_demo
+from demo import reform
+from demo.people import DEMO_PASSWORD, DEMO_USERS
+from demo.second import BASELINE_NAME, SECOND_MERGER
+from demo.seed import seed_demo
 from municipalities.models import DispensationStatus, Merger, Municipality, Role
 from runbook.drejebog import STEPS, VERSION, template_install
 from runbook.models import (
@@ -368,9 +371,6 @@ def test_command_twice_gives_same_counts():
 
 
 def test_seed_second_merger_from_the_reform_served_by_the_advisor(seeded):
-    from demo import reform
-    from demo.second import SECOND_MERGER
-
     aabenraa = Merger.objects.get(code=SECOND_MERGER)
     # the real merger of the reform: its name, code and members as in the map
     (real,) = [n for n in reform.reform_map().mergers if n.code == SECOND_MERGER]
@@ -396,7 +396,6 @@ def test_seed_second_merger_from_the_reform_served_by_the_advisor(seeded):
 
 
 def test_command_captures_the_starting_baseline_once():
-    from demo.second import BASELINE_NAME
     from runbook.models import Baseline, BaselineEntry
 
     call_command("seed_demo", stdout=io.StringIO(), skip_checks=True)

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from rest_framework import serializers
 
-from core.api.support import StrictSerializer
+from core.api.serializers import StrictSerializer
 from core.validation import planning_date_validator
 from municipalities.models import Municipality
 from systems.models import (

@@ -6,7 +6,7 @@ from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, status, viewsets
 from rest_framework.response import Response
 
-from core.api.support import ETagMixin, atomic_write
+from core.api.etags import ETagMixin, atomic_write
 from municipalities.models import Merger, Municipality
 from municipalities.permissions import restrict
 from systems.models import (

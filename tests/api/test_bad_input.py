@@ -3,7 +3,8 @@ from __future__ import annotations
 
 import pytest
 
-from runbook.models import Comment, Dependency, Event, Step
+from audit.models import Event
+from runbook.models import Comment, Dependency, Step
 from systems.models import SystemInstance
 from tests.api.conftest import client_for, if_match
 

@@ -6,9 +6,10 @@ import datetime as dt
 
 import pytest
 
+from audit.models import Event
 from municipalities.models import Role
 from runbook.baselines import baseline_capture
-from runbook.models import Baseline, BaselineEntry, Event, Step, StepKind
+from runbook.models import Baseline, BaselineEntry, Step, StepKind
 from tests.api.conftest import client_for
 from tests.factories import MembershipFactory
 

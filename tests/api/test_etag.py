@@ -8,7 +8,8 @@ import threading
 import pytest
 from django.db import connection
 
-from runbook.models import CalendarRule, Event, FreezeWindow
+from audit.models import Event
+from runbook.models import CalendarRule, FreezeWindow
 from tests.api.conftest import build_world, client_for
 
 RESOURCES = ["municipalities", "mergers", "vendors", "domains", "systems", "system-instances", "harmonisations",

@@ -63,7 +63,7 @@ def test_bulk_writes_that_skip_updated_at_still_move_the_list_etag(world, change
         Step.objects.filter(pk=milestone.pk).update(planned_finish=dt.date(2006, 12, 1))
         Runbook.objects.filter(merger=world.a).update(scheduled_at=timezone.now())
     elif change == "baseline":
-        from runbook.planning import baseline_capture
+        from runbook.baselines import baseline_capture
 
         baseline_capture(runbook=world.a.runbook, name="B1", check_permission=False)
     elif change == "risk":

@@ -8,9 +8,10 @@ from __future__ import annotations
 
 import pytest
 
-from logins.audit import VERBS as ACCESS_VERBS
+from audit.events import ACCESS_VERBS
+from audit.models import Event
 from municipalities.models import Merger
-from runbook.models import CheckpointSignoff, Comment, Dependency, Event, Step
+from runbook.models import CheckpointSignoff, Comment, Dependency, Step
 from systems.models import SystemInstance
 from tests.api.conftest import client_for, if_match, loose_instance
 

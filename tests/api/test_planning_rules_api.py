@@ -14,8 +14,9 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from rest_framework.test import APIClient
 
+from audit.models import Event
 from municipalities.models import DispensationStatus
-from runbook.models import CalendarRule, Event, FreezeWindow, Runbook, Step, StepKind
+from runbook.models import CalendarRule, FreezeWindow, Runbook, Step, StepKind
 from systems.models import Domain, LegalBinding, Vendor, VendorCapacityPeriod
 from tests.api.conftest import client_for, written
 from tests.factories import UserFactory, merger_with_runbook

@@ -10,7 +10,8 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from rest_framework.test import APIClient
 
-from runbook.models import Dependency, Event, Step, StepKind
+from audit.models import Event
+from runbook.models import Dependency, Step, StepKind
 from runbook.services import checkpoint_sign, comment_add
 from systems.models import Conversion, Harmonisation, SystemInstance
 from tests.factories import UserFactory, merger_with_runbook
@@ -135,8 +136,8 @@ def test_merger_subresources_query_counts(db, size):
 @pytest.mark.parametrize("resource", ["steps", "milestones"])
 def test_fast_lists_give_what_the_serializer_gives(db, resource):
     """Steps and milestones are listed from ``values()``; each row equals the detail's body."""
+    from runbook.baselines import baseline_capture
     from runbook.models import BaselineEntry, Wave
-    from runbook.planning import baseline_capture
 
     chief, merger = _build(1)
     wave = Wave.objects.create(runbook=merger.runbook, number=1, name="Bølge 1")
@@ -157,9 +158,9 @@ def test_fast_lists_give_what_the_serializer_gives(db, resource):
 
 @pytest.mark.parametrize("resource", ["steps", "milestones"])
 def test_fast_lists_reuse_their_compiled_sql_per_user_and_filter(db, resource, monkeypatch):
-    """The page SQL compiled once per shape (``core.api.support._PAGE_SQL``) serves the next request of
+    """The page SQL compiled once per shape (``core.api.values_list._PAGE_SQL``) serves the next request of
     that shape with its own user and filter values: the bodies equal those of the uncompiled path."""
-    from core.api import support as api_support
+    from core.api import values_list
 
     chief1, merger1 = _build(1)
     chief2, merger2 = _build(2)
@@ -179,10 +180,10 @@ def test_fast_lists_reuse_their_compiled_sql_per_user_and_filter(db, resource, m
             out += [(url, client.get(url).content) for url in urls]
         return out
 
-    monkeypatch.setattr(api_support, "_PAGE_SQL", {})
+    monkeypatch.setattr(values_list, "_PAGE_SQL", {})
     compiled = bodies()
-    assert any(entry is not None for entry in api_support._PAGE_SQL.values())
-    monkeypatch.setattr(api_support, "_PAGE_SQL", {})
-    monkeypatch.setattr(api_support._PagedRows, "_compile_page", lambda self, key_params: None)
+    assert any(entry is not None for entry in values_list._PAGE_SQL.values())
+    monkeypatch.setattr(values_list, "_PAGE_SQL", {})
+    monkeypatch.setattr(values_list._PagedRows, "_compile_page", lambda self, key_params: None)
     assert compiled == bodies()
     assert compiled[0][1] != compiled[len(urls)][1]  # each chief sees their own merger's rows

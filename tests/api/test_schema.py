@@ -60,8 +60,9 @@ def test_token_clients_are_throttled_sessions_are_not(world, settings):
 
 def _known_ids(world) -> dict[str, list[int]]:
     """Real ids of every resource in both mergers, so generated requests reach objects (and 404s)."""
+    from audit.models import Event
     from municipalities.models import Municipality
-    from runbook.models import Comment, Dependency, Event, Runbook, Step, Wave
+    from runbook.models import Comment, Dependency, Runbook, Step, Wave
     from systems.models import Conversion, Domain, Harmonisation, System, SystemInstance, Vendor
 
     def ids(qs) -> list[int]:

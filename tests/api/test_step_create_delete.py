@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from runbook.models import Dependency, Event, Step, StepStatus
+from audit.models import Event
+from runbook.models import Dependency, Step, StepStatus
 from runbook.services import step_transition
 from tests.api.conftest import client_for, if_match
 

@@ -10,7 +10,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext, override_settings
 from django.utils import timezone
 
-from core.api.support import invalidate_token_cache
+from municipalities.api.authentication import invalidate_token_cache
 from municipalities.models import ApiToken
 from municipalities.tokens import api_token_create, api_token_revoke
 from tests.api.conftest import client_for
@@ -73,8 +73,8 @@ def test_expiry_is_checked_on_every_read_and_writes_read_the_token(cached):
     ApiToken.objects.filter(pk=token.pk).update(revoked_at=None, expires_at=timezone.now() + dt.timedelta(seconds=1))
     assert client.get("/api/v1/steps/").status_code == 200
     ApiToken.objects.filter(pk=token.pk).update(expires_at=timezone.now() - dt.timedelta(seconds=1))
-    from core.api import support as api_support
+    from municipalities.api import authentication
 
-    cached_token = next(iter(api_support._TOKEN_CACHE.values()))[1]
+    cached_token = next(iter(authentication._TOKEN_CACHE.values()))[1]
     cached_token.expires_at = timezone.now() - dt.timedelta(seconds=1)  # as the clock would make it
     assert client.get("/api/v1/steps/").status_code == 401

@@ -13,9 +13,9 @@ from celery.signals import task_prerun
 
 
 def _slow_down(**kwargs) -> None:
-    from runbook import planning
+    from runbook.planning import apply as planning_apply
 
-    original = planning._apply
+    original = planning_apply._apply
     if getattr(original, "_fault_slow", False):
         return
     delay = float(os.environ.get("FAULT_SLOW_APPLY", "0"))
@@ -26,7 +26,7 @@ def _slow_down(**kwargs) -> None:
         return original(*args, **kw)
 
     slow_apply._fault_slow = True
-    planning._apply = slow_apply
+    planning_apply._apply = slow_apply
 
 
 task_prerun.connect(_slow_down, weak=False)  # Django is set up by then

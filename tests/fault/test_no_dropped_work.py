@@ -21,10 +21,12 @@ import pytest
 from django.db import connection, transaction
 from rest_framework.test import APIClient
 
+from audit.models import Event
 from municipalities.tokens import api_token_create
 from runbook import tasks
-from runbook.models import Event, NotificationSent, Runbook, ScheduleRequest, Step, StepStatus
-from runbook.planning import _request_bump, schedule_apply
+from runbook.models import NotificationSent, Runbook, ScheduleRequest, Step, StepStatus
+from runbook.planning.apply import schedule_apply
+from runbook.planning.counters import _request_bump
 from runbook.services import step_transition
 from tests.factories import UserFactory, merger_with_runbook
 

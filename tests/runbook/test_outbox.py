@@ -13,10 +13,14 @@ from django.db import transaction
 from django.utils import timezone
 from django_celery_beat.models import PeriodicTask
 
+from audit.models import Event
 from mergeplan.celery import app
 from runbook import notifications, tasks
-from runbook.models import Event, NotificationSent, ScheduleRequest, Step
-from runbook.planning import _apply, _requested_counters, graph_load, recompute_sweep, schedule_apply
+from runbook.models import NotificationSent, ScheduleRequest, Step
+from runbook.planning.apply import _apply, schedule_apply
+from runbook.planning.counters import _requested_counters
+from runbook.planning.fetch import graph_load
+from runbook.planning.runs import recompute_sweep
 from runbook.services import step_update
 
 pytestmark = pytest.mark.django_db

@@ -5,9 +5,9 @@ import datetime as dt
 import pytest
 
 from demo.seed import demo_merger, seed_demo
+from engine.calendar import WorkCalendar
 from municipalities.models import DispensationStatus
 from municipalities.services import merger_dispensation_set
-from engine.calendar import WorkCalendar
 from runbook.models import Runbook, Step, StepKind
 from runbook.planning import graph_load, schedule_apply
 
@@ -121,7 +121,7 @@ def test_a_planner_target_in_the_summer_holiday_is_moved_and_a_late_step_is_foun
 
 
 def test_blocking_a_step_on_the_critical_path_turns_the_merger_red_and_names_it(toender):
-    from municipalities.selectors import merger_summaries
+    from runbook.overview_selectors import merger_summaries
     from runbook.risks import risks_detect
     from runbook.services import step_transition
 

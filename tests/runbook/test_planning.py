@@ -7,20 +7,16 @@ import pytest
 from django.db import transaction
 from django.utils import translation
 
+from audit.models import Event
 from municipalities.models import DispensationStatus, Merger, Role
 from municipalities.services import merger_dispensation_set
-from runbook.models import Event, Runbook, ScheduleRequest, Step, StepKind, Wave
-from runbook.planning import (
-    _request_bump,
-    baseline_capture,
-    baseline_slip,
-    graph_load,
-    recompute_all,
-    recompute_enqueue,
-    recompute_run,
-    schedule_apply,
-    schedule_apply_all,
-)
+from runbook.baselines import baseline_capture, baseline_slip
+from runbook.models import Runbook, ScheduleRequest, Step, StepKind, Wave
+from runbook.planning.apply import _apply, schedule_apply, schedule_apply_all
+from runbook.planning.counters import _request_bump, _requested_counters
+from runbook.planning.enqueue import recompute_enqueue
+from runbook.planning.fetch import graph_load
+from runbook.planning.runs import recompute_all, recompute_run
 from runbook.selectors import finding_message, schedule_for_merger
 from runbook.services import step_update
 from tests.factories import MembershipFactory, MergerFactory, UserFactory, merger_with_runbook
@@ -234,7 +230,7 @@ def test_nightly_run_plans_the_others_when_one_merger_is_broken(chief, caplog, p
     ok1, bad, ok2 = (merger_with_runbook(municipalities=2, domains=2, chief=chief) for _ in range(3))
     poisoned = _broken(bad, **poison)
     # when the nightly run goes
-    with caplog.at_level("ERROR", logger="runbook.planning"):
+    with caplog.at_level("ERROR", logger="runbook.planning.apply"):
         result = recompute_all()
     # then the others are planned, the broken one has a finding naming the step, and it is logged
     for m in (ok1, ok2):
@@ -493,8 +489,6 @@ def test_freeze_windows_move_go_lives_but_not_the_national_run(chief):
 
 
 def test_a_stale_run_never_overwrites_a_fresher_one(merger, chief):
-    from runbook.planning import _apply, _requested_counters
-
     schedule_apply(merger)
     survey = steps(merger, key="1").get()
     # given: run A notes the counters and loads the graph; then a change commits and run B covers it

@@ -5,10 +5,11 @@ import pytest
 from django.core import mail
 from django.utils import timezone
 
+from audit.models import Event
 from municipalities.models import Role
-from runbook.models import Event, NotificationSent, ProgressSnapshot, Step, StepKind, StepStatus
+from runbook.models import NotificationSent, ProgressSnapshot, Step, StepKind, StepStatus
 from runbook.notifications import digests_send, progress_snapshot_take
-from runbook.planning import schedule_apply
+from runbook.planning.apply import schedule_apply
 from runbook.risks import risks_detect
 from runbook.services import checkpoint_sign, step_transition, step_update
 from systems.models import Vendor

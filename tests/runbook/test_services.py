@@ -3,6 +3,7 @@ import datetime as dt
 
 import pytest
 
+from audit.models import Event
 from core.exceptions import ApplicationError, ConflictError, PermissionDeniedError
 from municipalities.models import Role
 from runbook.models import (
@@ -10,7 +11,6 @@ from runbook.models import (
     Dependency,
     DependencyType,
     Direction,
-    Event,
     PlanTag,
     Scope,
     Step,

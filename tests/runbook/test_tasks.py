@@ -6,9 +6,10 @@ import pytest
 from django.core import mail
 from django_celery_beat.models import PeriodicTask
 
+from audit.models import Event
 from mergeplan.celery import app
 from runbook import tasks
-from runbook.models import Event, ProgressSnapshot, Runbook, ScheduleRequest, Step, StepStatus
+from runbook.models import ProgressSnapshot, Runbook, ScheduleRequest, Step, StepStatus
 from runbook.services import step_transition, step_update
 from tests.factories import merger_with_runbook
 

@@ -3,8 +3,8 @@ code moves to the new one, the seat's own included, in the areas that hold data 
 centrally."""
 import pytest
 
+from audit.models import Event
 from core.exceptions import ApplicationError
-from runbook.models import Event
 from systems.models import Conversion, Domain, Strategy
 from systems.services import harmonisation_apply
 from tests.factories import MunicipalityFactory, SystemFactory, SystemInstanceFactory, merger_with_runbook

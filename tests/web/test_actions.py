@@ -7,8 +7,9 @@ import pytest
 from django.db import connection
 from django.urls import reverse
 
+from audit.models import Event
 from municipalities.models import ApiToken, FeedToken, hash_token
-from runbook.models import CheckpointSignoff, Comment, Event, Step, StepStatus
+from runbook.models import CheckpointSignoff, Comment, Step, StepStatus
 
 pytestmark = pytest.mark.django_db
 

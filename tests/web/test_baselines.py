@@ -9,8 +9,9 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
+from audit.models import Event
 from runbook.baselines import baseline_capture
-from runbook.models import Baseline, Event, Step, StepKind
+from runbook.models import Baseline, Step, StepKind
 from tests.web.conftest import build_world
 
 pytestmark = pytest.mark.django_db

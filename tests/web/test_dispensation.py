@@ -6,8 +6,9 @@ import datetime as dt
 import pytest
 from django.urls import reverse
 
+from audit.models import Event
 from municipalities.models import DispensationStatus, Merger
-from runbook.models import Event, Step, StepKind
+from runbook.models import Step, StepKind
 
 pytestmark = pytest.mark.django_db
 

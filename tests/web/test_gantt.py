@@ -11,9 +11,10 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
+from audit.models import Event
 from core.charts.gantt import ZOOMS, DateLine, GanttLabels, GanttRow, Link, gantt, legend_swatch, ticks
 from municipalities.models import Role
-from runbook.models import Dependency, Event, Step, StepKind, StepStatus
+from runbook.models import Dependency, Step, StepKind, StepStatus
 from runbook.planning import schedule_apply
 from tests.factories import MembershipFactory, merger_with_runbook
 

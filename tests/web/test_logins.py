@@ -15,10 +15,10 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
-from logins.audit import LOGIN_FAILED, LOGIN_LOCKED_OUT, LOGIN_SUCCEEDED, TOKEN_USED
+from audit.events import Verb
+from audit.models import Event
 from municipalities.models import ApiToken
 from municipalities.tokens import api_token_create
-from runbook.models import Event
 from tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -124,22 +124,22 @@ def test_success_failure_and_lockout_are_recorded_in_the_audit_trail():
     client = Client(REMOTE_ADDR="10.1.2.3")
 
     assert _login(client, "bent", "pw").status_code == 302
-    succeeded = Event.objects.get(verb=LOGIN_SUCCEEDED)
+    succeeded = Event.objects.get(verb=Verb.LOGIN_SUCCEEDED)
     assert (succeeded.actor, succeeded.content_type, succeeded.object_id, succeeded.merger) == (
         user, user_type, user.pk, None)
     assert "10.1.2.3" in succeeded.message and "/login/" in succeeded.message
 
     _login(Client(), "ingen-sådan", "x")
-    unknown = Event.objects.get(verb=LOGIN_FAILED)
+    unknown = Event.objects.get(verb=Verb.LOGIN_FAILED)
     assert (unknown.actor, unknown.content_type, unknown.object_id, unknown.object_repr) == (
         None, user_type, 0, "ingen-sådan")
 
     for _ in range(7):
         _login(Client(), "bent", "wrong")
-    failed = Event.objects.filter(verb=LOGIN_FAILED, object_id=user.pk)
+    failed = Event.objects.filter(verb=Verb.LOGIN_FAILED, object_id=user.pk)
     assert failed.count() == 7 == _failures("bent")
     assert {e.object_repr for e in failed} == {"bent"}
-    locked = Event.objects.get(verb=LOGIN_LOCKED_OUT)  # once per lockout, not per refused attempt
+    locked = Event.objects.get(verb=Verb.LOGIN_LOCKED_OUT)  # once per lockout, not per refused attempt
     assert (locked.object_id, locked.object_repr) == (user.pk, "bent")
 
 
@@ -149,10 +149,10 @@ def test_administrators_see_login_events_filtered_by_verb():
     admin_user = UserFactory(username="root", is_staff=True, is_superuser=True)
     client = Client()
     client.force_login(admin_user)
-    response = client.get(reverse("admin:runbook_event_changelist"), {"verb": LOGIN_FAILED})
+    response = client.get(reverse("admin:audit_event_changelist"), {"verb": Verb.LOGIN_FAILED})
     assert response.status_code == 200
     body = response.content.decode()
-    assert LOGIN_FAILED in body and "bent" in body
+    assert Verb.LOGIN_FAILED in body and "bent" in body
 
 
 def test_api_tokens_are_not_affected_by_the_lockout_and_their_use_is_recorded_once():
@@ -164,7 +164,7 @@ def test_api_tokens_are_not_affected_by_the_lockout_and_their_use_is_recorded_on
 
     api = Client(HTTP_AUTHORIZATION=f"Bearer {raw}")
     assert [api.get("/api/v1/mergers/").status_code for _ in range(3)] == [200] * 3
-    used = Event.objects.filter(verb=TOKEN_USED)
+    used = Event.objects.filter(verb=Verb.TOKEN_USED)
     assert used.count() == 1
     assert (used[0].actor, used[0].object_id, used[0].merger) == (user, token.pk, None)
 
@@ -172,7 +172,7 @@ def test_api_tokens_are_not_affected_by_the_lockout_and_their_use_is_recorded_on
     ApiToken.objects.filter(pk=token.pk).update(last_used_at=timezone.now() - dt.timedelta(minutes=10))
     api.get("/api/v1/mergers/")
     assert used.count() == 1
-    Event.objects.filter(verb=TOKEN_USED).update(created_at=F("created_at") - dt.timedelta(hours=2))
+    Event.objects.filter(verb=Verb.TOKEN_USED).update(created_at=F("created_at") - dt.timedelta(hours=2))
     ApiToken.objects.filter(pk=token.pk).update(last_used_at=timezone.now() - dt.timedelta(minutes=10))
     api.get("/api/v1/mergers/")
     assert used.count() == 2
@@ -209,7 +209,7 @@ def test_thirty_parallel_wrong_passwords_lock_out_and_every_attempt_is_recorded(
     assert set(codes) <= {200, 429}
     assert codes.count(200) <= 4  # at most the first four failures are answered with the form
     assert _failures("bent") == attempts
-    assert Event.objects.filter(verb=LOGIN_FAILED, object_repr="bent").count() == attempts
-    assert Event.objects.filter(verb=LOGIN_LOCKED_OUT, object_repr="bent").count() >= 1
+    assert Event.objects.filter(verb=Verb.LOGIN_FAILED, object_repr="bent").count() == attempts
+    assert Event.objects.filter(verb=Verb.LOGIN_LOCKED_OUT, object_repr="bent").count() >= 1
     locked = _login(Client(), "bent", "pw")
     assert locked.status_code == 429 and LOCKED_DA in locked.content.decode()

@@ -13,9 +13,10 @@ from django.urls import reverse
 from django.utils import translation
 from django.utils.translation import gettext
 
+from audit.models import Event
 from municipalities.models import Role
 from municipalities.permissions import accesses_for
-from runbook.models import Event, Step, StepKind, StepStatus
+from runbook.models import Step, StepKind, StepStatus
 from runbook.notifications import digests_build
 from runbook.services import step_transition, steps_for_user
 from runbook.work_selectors import steps_concerning

@@ -10,8 +10,8 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from municipalities import views as merger_views
 from municipalities.models import Role
+from runbook import overview_views as merger_views
 from runbook import review_views
 from runbook import views as runbook_views
 from runbook.models import StepStatus

@@ -9,7 +9,8 @@ import pytest
 from django.urls import reverse
 from django.utils import translation
 
-from runbook.models import CheckpointSignoff, Dependency, Event, ScheduleRequest, Step, StepKind, StepStatus
+from audit.models import Event
+from runbook.models import CheckpointSignoff, Dependency, ScheduleRequest, Step, StepKind, StepStatus
 from runbook.plan_services import step_create, step_delete
 from runbook.plan_views import _saved_message
 from runbook.services import step_transition

@@ -7,7 +7,8 @@ import re
 import pytest
 from django.urls import reverse
 
-from runbook.models import Event, Step, StepStatus
+from audit.models import Event
+from runbook.models import Step, StepStatus
 from runbook.services import step_transition
 
 pytestmark = pytest.mark.django_db

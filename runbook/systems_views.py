@@ -1,5 +1,5 @@
-"""Pages about systems: the municipalities × domains matrix of a merger (the vendor load chart, which reads
-the scheduled steps, is in ``runbook.vendor_views``)."""
+"""The systems matrix of a merger: which system each member municipality runs in each area, the
+harmonisation's target per area, and each conversion with its state and how far its steps have come."""
 from __future__ import annotations
 
 from collections import defaultdict
@@ -10,16 +10,16 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
 from municipalities.views import merger_or_404
+from systems.models import Conversion, Domain, Harmonisation, SystemInstance
 
-from .models import Conversion, Domain, Harmonisation, SystemInstance
+from .models import Step
+from .selectors import FINISHED
 
 
 @login_required
 def systems_matrix(request: HttpRequest, merger_id: int) -> HttpResponse:
     """Municipalities × domains: each cell the system a municipality runs (vendor, hosting), each column
     the harmonisation's target, each conversion with its state and a link to its steps (six queries)."""
-    from runbook.models import Step
-
     merger, access = merger_or_404(request, merger_id)
     members = list(merger.members.order_by("name"))
     instances = list(
@@ -38,7 +38,7 @@ def systems_matrix(request: HttpRequest, merger_id: int) -> HttpResponse:
         r["conversion_id"]: r
         for r in Step.objects.filter(runbook__merger=merger, conversion__isnull=False)
         .values("conversion_id")
-        .annotate(total=Count("id"), done=Count("id", filter=Q(status__in=("done", "skipped"))))
+        .annotate(total=Count("id"), done=Count("id", filter=Q(status__in=FINISHED)))
         .order_by()
     }
     domains: dict[int, Domain] = {}
