@@ -142,6 +142,11 @@ def readyz(request) -> JsonResponse:
     return _no_store(JsonResponse(body, status=503 if failing else 200))
 
 
+def api_ping(request) -> JsonResponse:
+    """``/api/v1/ping/``: a trivial JSON answer — liveness, and the baseline of the API benchmark."""
+    return JsonResponse({"status": "ok"})
+
+
 def _no_store(response):
     response["Cache-Control"] = "no-store"
     return response

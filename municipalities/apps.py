@@ -12,6 +12,7 @@ class MunicipalitiesConfig(AppConfig):
 
         from municipalities.api.authentication import invalidate_token_cache
 
+        from .api import schema  # noqa: F401 - registers the token schemes with drf-spectacular
         from .models import ApiToken
 
         # a revoked token or a deactivated user is refused at once by this process (the others: within

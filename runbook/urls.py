@@ -1,9 +1,8 @@
-"""The pages (mounted at /). Server-rendered; htmx only improves what already works without it."""
-from django.contrib.auth import views as auth_views
+"""The runbook's pages: a merger's overview, timeline, runbook, systems matrix, baselines, exports, steps
+and plan editing, and the pages across mergers (review, my steps, vendor load). Mounted at / by the project."""
 from django.urls import path
 
-from municipalities import views as merger_views
-from runbook import (
+from . import (
     baseline_views,
     export_views,
     overview_views,
@@ -14,16 +13,13 @@ from runbook import (
     vendor_views,
     work_views,
 )
-from runbook import views as runbook_views
+from . import views as runbook_views
 
 urlpatterns = [
     path("", overview_views.home, name="home"),
-    path("login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
-    path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     # one merger
     path("m/<int:merger_id>/", overview_views.merger_dashboard, name="merger-dashboard"),
     path("m/<int:merger_id>/report/", overview_views.status_report, name="merger-report"),
-    path("m/<int:merger_id>/dispensation/", merger_views.merger_dispensation, name="merger-dispensation"),
     path("m/<int:merger_id>/timeline/", timeline_views.timeline, name="merger-timeline"),
     path("m/<int:merger_id>/timeline/pin/", timeline_views.timeline_pin, name="timeline-pin"),
     path("m/<int:merger_id>/runbook/", runbook_views.runbook_list, name="merger-runbook"),
@@ -57,9 +53,4 @@ urlpatterns = [
     path("my/steps/bulk/", work_views.my_steps_bulk, name="my-steps-bulk"),
     path("vendors/load/", vendor_views.vendor_load, name="vendor-load"),
     path("vendors/load/export.<str:fmt>", export_views.vendor_load_export, name="vendor-load-export"),
-    # the user's settings
-    path("settings/", merger_views.settings_home, name="settings"),
-    path("settings/tokens/", merger_views.settings_tokens, name="settings-tokens"),
-    path("settings/tokens/<int:token_id>/revoke/", merger_views.settings_token_revoke, name="settings-token-revoke"),
-    path("settings/feed/", merger_views.settings_feed, name="settings-feed"),
 ]
