@@ -8,6 +8,8 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from core.querysets import RestrictedQuerySet
+
 
 class Event(models.Model):
     """The audit trail: who changed what, when, from what to what. Written by services only."""
@@ -32,6 +34,9 @@ class Event(models.Model):
     object_repr = models.CharField(_("object"), max_length=250)
     changes = models.JSONField(_("changes"), default=dict, blank=True, help_text=_("field: [before, after]"))
     message = models.TextField(_("message"), blank=True)
+
+    merger_path = "merger"
+    objects = RestrictedQuerySet.as_manager()
 
     class Meta:
         ordering = ["-created_at", "-id"]

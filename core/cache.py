@@ -21,6 +21,7 @@ import time
 
 from django.core.cache.backends.base import DEFAULT_TIMEOUT
 from django.core.cache.backends.redis import RedisCache
+from redis.exceptions import RedisError
 
 logger = logging.getLogger("mergeplan.degraded")
 
@@ -28,11 +29,6 @@ logger = logging.getLogger("mergeplan.degraded")
 LOG_INTERVAL = 60.0
 #: Seconds the cache is bypassed after a failure before Redis is tried again.
 RETRY_INTERVAL = 5.0
-
-try:  # redis is a dependency, but the fallback keeps this module importable without it
-    from redis.exceptions import RedisError
-except ImportError:  # pragma: no cover
-    RedisError = OSError  # type: ignore[assignment,misc]
 
 #: What a cache operation raises when its server is down or hanging.
 CACHE_ERRORS: tuple[type[BaseException], ...] = (RedisError, OSError, EOFError)

@@ -1,4 +1,6 @@
-"""The one domain exception. The API maps it to a 400 with field messages; pages show it on the form."""
+"""The domain's refusals: ``ApplicationError`` (a rule said no: 400, naming the field) and its two kinds,
+``PermissionDeniedError`` (403) and ``ConflictError`` (412/409). Services raise them; the API's exception
+handler (core.api.errors) answers them, and the pages show them on the form (core.pages.form_refusal)."""
 from __future__ import annotations
 
 from django.core.exceptions import ValidationError

@@ -20,10 +20,12 @@ import threading
 import time
 from collections.abc import Callable
 
+import redis
 from django.conf import settings
 from django.db import connections
 from django.db.utils import load_backend
 from django.http import HttpResponseNotAllowed, JsonResponse
+from kombu import Connection
 
 logger = logging.getLogger(__name__)
 
@@ -80,16 +82,12 @@ def check_broker() -> dict:
                 raise CheckFailed(f"broker folder missing or not writable: {folder}")
         return {"transport": "filesystem"}
     if transport in ("redis", "rediss"):
-        import redis
-
         client = redis.Redis.from_url(url, socket_connect_timeout=timeout, socket_timeout=timeout)
         try:
             client.ping()
         finally:
             client.close()
         return {"transport": transport}
-    from kombu import Connection
-
     with Connection(url, connect_timeout=timeout) as conn:
         conn.ensure_connection(max_retries=1, timeout=timeout)
     return {"transport": transport}

@@ -100,7 +100,7 @@ REFORM_AREAS: tuple[tuple[str, str, str, bool], ...] = (
     ("telephony", "Infra", "free", False),
 )
 #: KMD's national capacity (the demo's assumption, I) and its summer period
-REFORM_CAPACITIES = {"KMD": 26}  # as seeded (demo.seed.VENDORS), an assumption
+REFORM_CAPACITIES = {"KMD": 26}  # as seeded (demo.inventory.VENDORS), an assumption
 REFORM_CAPACITY_PERIODS = (CapacityPeriod("KMD", date(2006, 6, 19), date(2006, 8, 13), 10),)
 
 

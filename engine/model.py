@@ -16,6 +16,8 @@ from enum import StrEnum
 from .calendar import WorkCalendar
 
 STATUSES = ("not_started", "in_progress", "blocked", "done", "skipped")
+#: The statuses of a step that is over (nothing left to do). The one definition; runbook's StepStatus reads it.
+FINISHED = ("done", "skipped")
 KINDS = ("task", "milestone", "checkpoint", "cutover")
 DEPENDENCY_TYPES = ("FS", "SS", "FF")
 BINDINGS = ("legal_date", "dispensation", "free", "may_follow")

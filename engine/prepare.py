@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from .freezes import OpenDays, open_days, work_spans
 from .graph import reduced_cutover_graph, topological_order
-from .model import BINDINGS, DIRECTIONS, KINDS, PLAN_TAGS, STATUSES, MergerIn, Problem, StepIn
+from .model import BINDINGS, DIRECTIONS, FINISHED, KINDS, PLAN_TAGS, STATUSES, MergerIn, Problem, StepIn
 
 INF = 1 << 50  # "no deadline"; far beyond any working-day index
 HUGE = 1 << 49  # anything at or above is treated as INF
@@ -120,7 +120,7 @@ class Prepared:
             _check_step(s)
             d = s.duration
             st = s.status
-            if st in ("done", "skipped"):
+            if st in FINISHED:
                 if s.actual_start is None and s.actual_finish is None:
                     d = 0
                 else:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 
+from axes.helpers import get_cool_off
 from axes.signals import user_locked_out
 from django.conf import settings
 from django.contrib.auth import get_user_model
@@ -101,8 +102,6 @@ def record_token_used(token) -> Event | None:
 
 
 def lockout_duration() -> dt.timedelta:
-    from axes.helpers import get_cool_off
-
     return get_cool_off() or dt.timedelta(0)
 
 

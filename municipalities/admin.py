@@ -1,9 +1,9 @@
 """Admin of municipalities, mergers, memberships and tokens — and the scoped base class the other apps'
 admins share.
 
-Scope and rights come from ``municipalities.permissions`` (the one policy): a non-superuser staff member
-sees only the objects of their own mergers (``restrict``) and may change only what the policy allows
-(``merger_access(...).allows``). Writes that have a service go through it; the plain ones record an audit
+Scope and rights come from the one policy: a non-superuser staff member sees only the objects of their own
+mergers (``Model.objects.restrict``, each model naming its way to the merger once) and may change only
+what ``municipalities.permissions`` allows (``merger_access(...).allows``). Writes that have a service go through it; the plain ones record an audit
 Event here, so every admin change leaves a trace.
 """
 from __future__ import annotations
@@ -19,52 +19,46 @@ from audit.events import admin_changed_event, admin_created_event, admin_deleted
 from core.exceptions import ApplicationError
 
 from .models import ApiToken, FeedToken, Membership, Merger, Municipality
-from .permissions import Action, accesses_for, merger_access, restrict
+from .permissions import Action, accesses_for, may_manage_token, merger_access
+from .services import merger_dispensation_set
+from .tokens import api_token_create, api_token_revoke, feed_token_revoke
 
 # --- The shared base ------------------------------------------------------------------------------
 
 
-#: How to reach the merger from a related model, for narrowing foreign-key choices to the user's scope.
-_SCOPE_PATHS: dict[str, str] = {
-    "municipalities.merger": "id",
-    "municipalities.municipality": "mergers",
-    "systems.systeminstance": "municipality__mergers",
-    "systems.harmonisation": "merger",
-    "runbook.runbook": "merger",
-    "runbook.wave": "runbook__merger",
-    "runbook.step": "runbook__merger",
-}
-
-
 def scope_queryset(queryset: QuerySet, user) -> QuerySet:
-    """Narrow a queryset of a merger-scoped model to the user's mergers (others pass unchanged)."""
-    path = _SCOPE_PATHS.get(queryset.model._meta.label_lower)
-    if path is None:
+    """Narrow the choices of a foreign key or a filter to the user's mergers (a superuser's, reference data
+    and models without a merger pass unchanged)."""
+    if user.is_superuser or not hasattr(queryset, "restrict"):
         return queryset
-    narrowed = restrict(queryset, user, merger_path=path)
-    return narrowed.distinct() if "__" in path or path == "mergers" else narrowed
+    return queryset.restrict(user)
 
 
 class ScopedAdmin(admin.ModelAdmin):
     """A ModelAdmin that follows the policy.
 
-    ``merger_path``: the lookup from the model to its merger (None for reference data such as vendors,
-    which every staff member may read and only a superuser — or a holder of Django's model permission —
-    may change). ``change_action``: the policy action that changing an object needs.
+    The scope is the model's own ``merger_path`` (None for reference data such as vendors, which every staff
+    member may read and only a superuser — or a holder of Django's model permission — may change).
+    ``scoped``: False to show a merger-scoped model as reference data all the same (municipalities).
+    ``change_action``: the policy action that changing an object needs.
     ``audit``: record an Event for plain saves and deletes (models without a service of their own).
     """
 
-    merger_path: str | None = None
+    scoped: bool = True
     change_action: Action = Action.EDIT_PLAN
     audit: bool = True
+
+    @property
+    def merger_path(self) -> str | None:
+        """The model's lookup to its merger, or None when this admin shows reference data."""
+        return getattr(self.model, "merger_path", None) if self.scoped else None
 
     # -- scope --
     def get_queryset(self, request: HttpRequest) -> QuerySet:
         qs = super().get_queryset(request)
         if self.merger_path is None or request.user.is_superuser:
             return qs
-        qs = restrict(qs, request.user, merger_path=self.merger_path)
-        return qs.distinct() if "__" in self.merger_path or self.merger_path == "mergers" else qs
+        return qs.restrict(request.user)
 
     def formfield_for_foreignkey(self, db_field, request, **kwargs):
         field = super().formfield_for_foreignkey(db_field, request, **kwargs)
@@ -77,7 +71,7 @@ class ScopedAdmin(admin.ModelAdmin):
         """The mergers an object belongs to (most belong to exactly one)."""
         if self.merger_path is None:
             return []
-        if self.merger_path == "id":
+        if self.merger_path == "pk":
             return [obj.pk]
         value = obj
         for part in self.merger_path.split("__"):
@@ -289,7 +283,7 @@ class ReadOnlyInline(admin.TabularInline):
 
 @admin.register(Municipality)
 class MunicipalityAdmin(ScopedAdmin):
-    merger_path = None
+    scoped = False  # the country's municipalities: every staff member reads them all
     list_display = ("name", "code", "county", "population", "population_year", "inferred", "source")
     list_filter = ("county", "code_inferred", "population_inferred")
     search_fields = ("name", "code")
@@ -308,7 +302,6 @@ class MembershipInline(ScopedInline):
 
 @admin.register(Merger)
 class MergerAdmin(ScopedAdmin):
-    merger_path = "id"
     change_action = Action.EDIT_MERGER
     list_display = (
         "name", "code", "legal_date", "dispensation_status", "dispensation_date", "gate_date", "member_count",
@@ -341,8 +334,6 @@ class MergerAdmin(ScopedAdmin):
     def save_model(self, request, obj, form, change):
         """The dispensation changes through ``merger_dispensation_set`` (rules, Event, replanning); the
         other fields are saved and audited as plain admin changes."""
-        from .services import merger_dispensation_set
-
         changed = [f for f in self.DISPENSATION_FIELDS if f in form.changed_data]
         if not change or not changed:
             super().save_model(request, obj, form, change)
@@ -367,7 +358,6 @@ class MergerAdmin(ScopedAdmin):
 
 @admin.register(Membership)
 class MembershipAdmin(ScopedAdmin):
-    merger_path = "merger"
     change_action = Action.EDIT_MERGER
     list_display = ("user", "merger", "role", "municipality", "vendor")
     list_filter = ("role", ("merger", ScopedRelatedFilter))
@@ -382,7 +372,6 @@ class MembershipAdmin(ScopedAdmin):
 class _TokenAdmin(ScopedAdmin):
     """A user's own tokens (a superuser sees all). The hash is never editable."""
 
-    merger_path = None
     audit = False
     actions = ("revoke",)
 
@@ -394,7 +383,7 @@ class _TokenAdmin(ScopedAdmin):
         return request.user.is_active and request.user.is_staff
 
     def has_change_permission(self, request, obj=None):
-        return request.user.is_staff and (request.user.is_superuser or obj is None or obj.user_id == request.user.pk)
+        return request.user.is_staff and (obj is None or may_manage_token(request.user, obj))
 
     def has_delete_permission(self, request, obj=None):
         return request.user.is_superuser
@@ -439,7 +428,6 @@ class ApiTokenAdmin(_TokenAdmin):
         if change:
             super().save_model(request, obj, form, change)
             return
-        from .tokens import api_token_create
 
         token, raw = api_token_create(user=obj.user, name=obj.name, read_only=obj.read_only, actor=request.user)
         if obj.expires_at:
@@ -452,8 +440,6 @@ class ApiTokenAdmin(_TokenAdmin):
         )
 
     def _revoke(self, token, actor):
-        from .tokens import api_token_revoke
-
         api_token_revoke(token=token, actor=actor)
 
 
@@ -469,8 +455,6 @@ class FeedTokenAdmin(_TokenAdmin):
         return False
 
     def _revoke(self, token, actor):
-        from .tokens import feed_token_revoke
-
         feed_token_revoke(token=token, actor=actor)
 
 

@@ -1,4 +1,6 @@
 from django.apps import AppConfig
+from django.contrib.auth import get_user_model
+from django.db.models.signals import post_delete, post_save
 from django.utils.translation import gettext_lazy as _
 
 
@@ -7,9 +9,7 @@ class MunicipalitiesConfig(AppConfig):
     verbose_name = _("Municipalities and mergers")
 
     def ready(self):
-        from django.contrib.auth import get_user_model
-        from django.db.models.signals import post_delete, post_save
-
+        # models (and the modules that import them) cannot be imported before the app registry is ready
         from municipalities.api.authentication import invalidate_token_cache
 
         from .api import schema  # noqa: F401 - registers the token schemes with drf-spectacular

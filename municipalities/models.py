@@ -11,6 +11,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
+from core.querysets import RestrictedQuerySet
 from core.validation import planning_date_validator
 
 
@@ -30,6 +31,9 @@ class Municipality(models.Model):
     )
     source = models.CharField(_("source"), max_length=200, blank=True)
     notes = models.TextField(_("notes"), blank=True)
+
+    merger_path = "mergers"
+    objects = RestrictedQuerySet.as_manager()
 
     class Meta:
         ordering = ["name"]
@@ -86,6 +90,9 @@ class Merger(models.Model):
     )
     version = models.PositiveIntegerField(default=1, editable=False)
     updated_at = models.DateTimeField(auto_now=True)
+
+    merger_path = "pk"
+    objects = RestrictedQuerySet.as_manager()
 
     class Meta:
         ordering = ["name"]
@@ -151,6 +158,9 @@ class Membership(models.Model):
         related_name="memberships",
         verbose_name=_("vendor"),
     )
+
+    merger_path = "merger"
+    objects = RestrictedQuerySet.as_manager()
 
     class Meta:
         ordering = ["merger", "role", "user"]

@@ -8,15 +8,16 @@
 | vendor advisor        | read the merger; comment; sign checkpoints; status of its vendor's steps     |
 | viewer                | read                                                                         |
 
-Someone with no role in a merger does not see it at all (404, not 403). A superuser may do everything.
+Someone with no role in a merger does not see it at all (404, not 403): every list, detail, admin page and
+selector reads through ``Model.objects.restrict(user)`` (``core.querysets``), and the services that act ask
+:func:`merger_access` again. A superuser may do everything. Reference data every merger shares is changed
+by staff (:func:`may_edit_national`); a token by its owner or a superuser (:func:`may_manage_token`).
 Read-only API tokens are handled by the API layer on top of this (they never write).
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from enum import StrEnum
-
-from django.db.models import QuerySet
 
 from .models import Membership, Merger, Role
 
@@ -41,7 +42,6 @@ class MergerAccess:
     municipality_ids: frozenset[int] = frozenset()
     vendor_ids: frozenset[int] = frozenset()
     is_superuser: bool = False
-    _extra: dict = field(default_factory=dict, compare=False, repr=False)
 
     @property
     def can_view(self) -> bool:
@@ -124,21 +124,17 @@ def accesses_for(user) -> dict[int, MergerAccess]:
     }
 
 
-def visible_mergers(user) -> QuerySet[Merger]:
-    """The mergers a user may see. Everything else is 404 to them."""
-    if not getattr(user, "is_authenticated", False):
-        return Merger.objects.none()
-    if user.is_superuser:
-        return Merger.objects.all()
-    return Merger.objects.filter(memberships__user=user).distinct()
+def may_edit_national(user) -> bool:
+    """May ``user`` change the reference data every merger shares (vendors' capacity, areas' legal binding,
+    the national calendar)? Staff and superusers; None is the system (seeding, tasks), which may."""
+    if user is None:
+        return True
+    return bool(getattr(user, "is_staff", False) or getattr(user, "is_superuser", False))
 
 
-def restrict(queryset: QuerySet, user, *, merger_path: str) -> QuerySet:
-    """Filter any queryset to the user's mergers. ``merger_path`` is the lookup to the merger id,
-    e.g. ``"runbook__merger"`` for steps or ``"id"`` for mergers. The one choke point for scope."""
-    if not getattr(user, "is_authenticated", False):
-        return queryset.none()
-    if user.is_superuser:
-        return queryset
-    lookup = f"{merger_path}__in" if merger_path != "id" else "pk__in"
-    return queryset.filter(**{lookup: Membership.objects.filter(user=user).values("merger_id")})
+def may_manage_token(user, token) -> bool:
+    """May ``user`` issue or revoke ``token`` (an API or feed token)? Its owner and superusers; None is the
+    system, which may."""
+    if user is None:
+        return True
+    return user.pk == token.user_id or bool(getattr(user, "is_superuser", False))

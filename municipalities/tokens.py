@@ -25,6 +25,7 @@ from audit.events import (
 from core.exceptions import ApplicationError, PermissionDeniedError
 
 from .models import ApiToken, FeedToken, hash_token
+from .permissions import may_manage_token
 
 logger = logging.getLogger(__name__)
 
@@ -41,6 +42,8 @@ def api_token_create(
 ) -> tuple[ApiToken, str]:
     """Issue a personal API token for ``user``. Returns the token and its raw value (shown once).
     ``actor``: who issued it, when not the owner themself (an administrator)."""
+    if not may_manage_token(user if actor is None else actor, ApiToken(user=user)):
+        raise PermissionDeniedError(_("You do not have permission to do this."))
     name = (name or "").strip()
     if not name:
         raise ApplicationError(_("Give the token a name."), field="name")
@@ -65,7 +68,7 @@ def api_token_create(
 def _revoke(token, actor, label: str, record):
     """Revoke an API or feed token (its owner or a superuser) and ``record`` it. Revoking twice changes
     nothing."""
-    if actor is not None and actor.pk != token.user_id and not actor.is_superuser:
+    if not may_manage_token(actor, token):
         raise PermissionDeniedError(_("You may only revoke your own tokens."))
     token = type(token).objects.select_for_update().get(pk=token.pk)
     if token.revoked_at is None:

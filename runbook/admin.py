@@ -11,11 +11,23 @@ from django.db.models import Count
 from django.utils.translation import gettext_lazy as _
 
 from audit.models import Event
+from core.exceptions import ApplicationError
 from municipalities.admin import ReadOnlyAdmin, ReadOnlyInline, ScopedAdmin, ScopedInline, ScopedRelatedFilter
+from municipalities.models import Merger
 from municipalities.permissions import Action
 
 from . import models as m
-from .services import PLAN_FIELDS
+from .services import (
+    PLAN_FIELDS,
+    calendar_rule_check,
+    comment_add,
+    dependency_add,
+    dependency_remove,
+    plan_changed,
+    runbook_instantiate,
+    step_transition,
+    step_update,
+)
 
 # --- Templates (reference data: superusers change them) -------------------------------------------
 
@@ -93,7 +105,6 @@ class WaveInline(ScopedInline):
 
 @admin.register(m.Runbook)
 class RunbookAdmin(ScopedAdmin):
-    merger_path = "merger"
     change_action = Action.EDIT_PLAN
     list_display = ("merger", "template", "step_count", "created_at", "scheduled_at")
     list_select_related = ("merger", "template")
@@ -117,8 +128,6 @@ class RunbookAdmin(ScopedAdmin):
         if change:
             super().save_model(request, obj, form, change)
             return
-        from .services import runbook_instantiate
-
         self.check_scope(request, obj)
         runbook = runbook_instantiate(merger=obj.merger, template=obj.template, actor=request.user)
         obj.pk, obj.created_at = runbook.pk, runbook.created_at
@@ -129,7 +138,6 @@ class RunbookAdmin(ScopedAdmin):
 
 @admin.register(m.Wave)
 class WaveAdmin(ScopedAdmin):
-    merger_path = "runbook__merger"
     list_display = ("name", "number", "runbook", "target_date", "milestone_date")
     list_filter = (("runbook__merger", ScopedRelatedFilter),)
     search_fields = ("name",)
@@ -171,7 +179,6 @@ class StepAdminForm(forms.ModelForm):
 
 @admin.register(m.Step)
 class StepAdmin(ScopedAdmin):
-    merger_path = "runbook__merger"
     change_action = Action.TRANSITION_STEP
     form = StepAdminForm
     list_display = ("key", "name", "merger", "kind", "status", "planned_start", "planned_finish", "go_live",
@@ -228,16 +235,12 @@ class StepAdmin(ScopedAdmin):
         return request.user.is_superuser
 
     def delete_model(self, request, obj):
-        from .services import plan_changed
-
         merger_id = obj.runbook.merger_id
         super().delete_model(request, obj)
         plan_changed(merger_id)
 
     def save_model(self, request, obj, form, change):
         """Plan fields through ``step_update``, the status through ``step_transition``; never a plain save."""
-        from .services import step_transition, step_update
-
         step = m.Step.objects.get(pk=obj.pk)
         data = {name: form.cleaned_data[name] for name in PLAN_FIELDS if name in form.changed_data}
         if data:
@@ -257,7 +260,6 @@ class StepAdmin(ScopedAdmin):
 class DependencyAdmin(ScopedAdmin):
     """Added with ``dependency_add`` (cycles rejected and named), removed with ``dependency_remove``."""
 
-    merger_path = "runbook__merger"
     list_display = ("predecessor", "successor", "type", "lag_days", "runbook")
     list_filter = ("type", ("runbook__merger", ScopedRelatedFilter))
     search_fields = ("predecessor__key", "predecessor__name", "successor__key", "successor__name")
@@ -269,8 +271,6 @@ class DependencyAdmin(ScopedAdmin):
         return False  # remove and add instead
 
     def save_model(self, request, obj, form, change):
-        from .services import dependency_add
-
         self.check_scope(request, obj.successor)
         dependency = dependency_add(
             predecessor=obj.predecessor, successor=obj.successor, type=obj.type, lag_days=obj.lag_days,
@@ -284,8 +284,6 @@ class DependencyAdmin(ScopedAdmin):
         super().check_scope(request, obj)
 
     def delete_model(self, request, obj):
-        from .services import dependency_remove
-
         dependency_remove(dependency=obj, actor=request.user)
 
 
@@ -293,7 +291,6 @@ class DependencyAdmin(ScopedAdmin):
 class CheckpointSignoffAdmin(ReadOnlyAdmin):
     """Signed on the pages with ``checkpoint_sign``; shown here."""
 
-    merger_path = "step__runbook__merger"
     list_display = ("step", "role", "user", "decision", "signed_at")
     list_filter = ("decision", "role")
     search_fields = ("step__name", "user__username", "comment")
@@ -304,7 +301,6 @@ class CheckpointSignoffAdmin(ReadOnlyAdmin):
 class CommentAdmin(ScopedAdmin):
     """Added with ``comment_add``; comments are never edited."""
 
-    merger_path = "step__runbook__merger"
     change_action = Action.COMMENT
     list_display = ("created_at", "author", "step", "short_body")
     search_fields = ("body", "author__username", "step__name")
@@ -323,8 +319,6 @@ class CommentAdmin(ScopedAdmin):
         return request.user.is_superuser
 
     def save_model(self, request, obj, form, change):
-        from .services import comment_add
-
         comment = comment_add(step=obj.step, author=request.user, body=obj.body)
         obj.pk, obj.author_id, obj.created_at = comment.pk, comment.author_id, comment.created_at
 
@@ -333,7 +327,6 @@ class CommentAdmin(ScopedAdmin):
 class EventAdmin(ReadOnlyAdmin):
     """The audit trail: nothing here can be added, changed or deleted."""
 
-    merger_path = "merger"
     list_display = ("created_at", "actor", "merger", "verb", "object_repr", "message")
     list_filter = ("verb", ("merger", ScopedRelatedFilter), "content_type")
     search_fields = ("object_repr", "message", "verb", "actor__username")
@@ -348,23 +341,11 @@ class EventAdmin(ReadOnlyAdmin):
 class FreezeWindowAdmin(ScopedAdmin):
     """Windows of one merger belong to its IT chief; national and vendor windows to superusers."""
 
-    merger_path = "merger"
     list_display = ("name", "start", "end", "blocks", "vendor", "domain", "merger", "is_inferred")
     list_filter = ("blocks", "is_inferred", "vendor", "domain", ("merger", ScopedRelatedFilter))
     search_fields = ("name",)
     list_select_related = ("vendor", "domain", "merger")
     date_hierarchy = "start"
-
-    def get_queryset(self, request):
-        qs = admin.ModelAdmin.get_queryset(self, request)
-        if request.user.is_superuser:
-            return qs
-        from django.db.models import Q
-
-        from municipalities.models import Membership
-
-        mine = Membership.objects.filter(user=request.user).values("merger_id")
-        return qs.filter(Q(merger__isnull=True) | Q(merger__in=mine))
 
     def has_view_permission(self, request, obj=None):
         return request.user.is_active and request.user.is_staff
@@ -384,10 +365,6 @@ class FreezeWindowAdmin(ScopedAdmin):
 
     @staticmethod
     def _replan(obj) -> None:
-        from municipalities.models import Merger
-
-        from .services import plan_changed
-
         ids = [obj.merger_id] if obj.merger_id else list(Merger.objects.values_list("pk", flat=True))
         for merger_id in ids:
             plan_changed(merger_id)
@@ -402,10 +379,6 @@ class CalendarRuleAdminForm(forms.ModelForm):
                   "month_from", "day_from", "month_to", "day_to", "is_inferred", "is_active", "note")
 
     def clean(self):
-        from core.exceptions import ApplicationError
-
-        from .services import calendar_rule_check
-
         data = super().clean()
         if "kind" in data:
             rule = m.CalendarRule(**{k: v for k, v in data.items() if k in self.Meta.fields})
@@ -442,7 +415,6 @@ class BaselineEntryInline(ReadOnlyInline):
 
 @admin.register(m.Baseline)
 class BaselineAdmin(ReadOnlyAdmin):
-    merger_path = "runbook__merger"
     list_display = ("name", "runbook", "captured_at", "captured_by")
     search_fields = ("name",)
     list_select_related = ("runbook__merger", "runbook__template", "captured_by")
@@ -451,7 +423,6 @@ class BaselineAdmin(ReadOnlyAdmin):
 
 @admin.register(m.BaselineEntry)
 class BaselineEntryAdmin(ReadOnlyAdmin):
-    merger_path = "baseline__runbook__merger"
     list_display = ("baseline", "step", "planned_start", "planned_finish")
     list_select_related = ("baseline", "step")
     search_fields = ("step__name", "baseline__name")
@@ -459,7 +430,6 @@ class BaselineEntryAdmin(ReadOnlyAdmin):
 
 @admin.register(m.ProgressSnapshot)
 class ProgressSnapshotAdmin(ReadOnlyAdmin):
-    merger_path = "runbook__merger"
     list_display = ("runbook", "date", "total_steps", "done_steps", "total_days", "done_days", "planned_done_days")
     list_filter = (("runbook__merger", ScopedRelatedFilter),)
     list_select_related = ("runbook__merger", "runbook__template")
@@ -482,6 +452,5 @@ if hasattr(m, "ScheduleRequest"):
 
     @admin.register(m.ScheduleRequest)
     class ScheduleRequestAdmin(ReadOnlyAdmin):
-        merger_path = "merger"
         list_display = ("merger", "requested", "completed", "requested_at", "completed_at")
         list_select_related = ("merger",)

@@ -22,7 +22,14 @@ from municipalities.permissions import Action
 from municipalities.views import merger_or_404
 from systems.models import LegalBinding
 
-from .baselines import NAME_MAX, Comparison, baseline_capture, baseline_compare, baselines_for_merger
+from .baselines import (
+    NAME_MAX,
+    Comparison,
+    baseline_capture,
+    baseline_compare,
+    baseline_latest,
+    baselines_for_merger,
+)
 from .forms import ApplicationErrorFormMixin
 from .models import Runbook, StepKind, StepStatus
 
@@ -75,17 +82,19 @@ def baselines(request: HttpRequest, merger_id: int) -> HttpResponse:
         else:
             status = 422
     rows = baselines_for_merger(merger.pk)
+    latest = baseline_latest(rows)
     return render(request, "runbook/baselines.html", {
         "merger": merger, "access": access, "baselines": rows, "form": form, "can_capture": can_capture,
         "compare_form": BaselineCompareForm(None, baselines=rows,
-                                            initial={"baseline": rows[0].pk if rows else None}),
+                                            initial={"baseline": latest.pk if latest else None}),
     }, status=status)
 
 
 def _comparison(request: HttpRequest, merger) -> tuple[BaselineCompareForm, list, Comparison | None]:
     """The compare form (the request's choice, else the latest baseline against now) and its comparison."""
     rows = baselines_for_merger(merger.pk, counted=False)
-    data = request.GET if "baseline" in request.GET else ({"baseline": rows[0].pk, "against": ""} if rows else None)
+    latest = baseline_latest(rows)
+    data = request.GET if "baseline" in request.GET else ({"baseline": latest.pk, "against": ""} if latest else None)
     form = BaselineCompareForm(data, baselines=rows)
     if data is None or not form.is_valid():
         return form, rows, None

@@ -1,12 +1,12 @@
 """Baselines: a frozen copy of a runbook's planned dates, and how the plan has moved since.
 
 - ``baseline_capture`` (service) freezes the planned dates of every step under a name, with its audit event.
-- ``LATEST_ORDER`` / ``baseline_latest`` is the one definition of "the latest baseline" (the timeline's
-  default ghosts, the API's ``baseline_date``, the comparison's default).
-- ``baselines_for_merger`` lists them (name, when, who, number of steps) in one query.
+- ``LATEST_ORDER`` is the one definition of "the latest baseline": ``baselines_for_merger`` lists them in
+  that order (name, when, who, number of steps; one query) and ``baseline_latest`` takes the first of such
+  a list (the timeline's default ghosts, the comparison's default); the API lists baselines in it and its
+  ``baseline_date`` reads the same order from the entries (``LATEST_ENTRY_ORDER``).
 - ``baseline_compare`` compares a baseline with another or with the plan as it is now: per step the start
   and finish variance in Danish working days (``engine.calendar.WorkCalendar``), slipped go-lives first.
-- ``baseline_slip`` (the older per-step slip of one baseline against now) is kept for its callers.
 
 Capturing changes no planned date, so it triggers no replan.
 """
@@ -18,12 +18,12 @@ from dataclasses import dataclass, field
 
 from django.db import IntegrityError, transaction
 from django.db.models import Count
-from django.utils import translation
 from django.utils.translation import gettext as _
 
 from audit.events import baseline_captured_event
 from core.clock import today
 from core.exceptions import ApplicationError, PermissionDeniedError
+from core.i18n import bilingual, language_code
 from engine import calendar as cal_mod
 from municipalities.permissions import Action, merger_access
 
@@ -83,11 +83,6 @@ def baseline_capture(*, runbook: Runbook, name: str, actor=None, check_permissio
 # --- selectors ----------------------------------------------------------------------------------------
 
 
-def baseline_latest(merger_id: int) -> Baseline | None:
-    """The merger's latest baseline, or None (one query)."""
-    return Baseline.objects.filter(runbook__merger_id=merger_id).order_by(*LATEST_ORDER).first()
-
-
 def baselines_for_merger(merger_id: int, *, counted: bool = True) -> list[Baseline]:
     """The merger's baselines, latest first, with who captured them and (``counted``) ``step_count``
     (one query)."""
@@ -95,6 +90,11 @@ def baselines_for_merger(merger_id: int, *, counted: bool = True) -> list[Baseli
     if counted:
         qs = qs.annotate(step_count=Count("entries"))
     return list(qs)
+
+
+def baseline_latest(baselines: list[Baseline]) -> Baseline | None:
+    """The latest of ``baselines`` as ``baselines_for_merger`` reads them (latest first); None when empty."""
+    return baselines[0] if baselines else None
 
 
 def baseline_pick(baselines: list[Baseline], raw) -> Baseline | None:
@@ -107,7 +107,7 @@ def baseline_pick(baselines: list[Baseline], raw) -> Baseline | None:
     except (TypeError, ValueError):
         wanted = None
     chosen = next((b for b in baselines if b.pk == wanted), None)
-    return chosen or (baselines[0] if baselines else None)
+    return chosen or baseline_latest(baselines)
 
 
 def baseline_dates(baseline: Baseline | None) -> dict[int, tuple[dt.date | None, dt.date | None]]:
@@ -210,7 +210,7 @@ def baseline_compare(*, base: Baseline, to: Baseline | None = None) -> Compariso
     None). Refused when ``to`` belongs to another runbook (field ``against``). Two or three queries."""
     if to is not None and to.runbook_id != base.runbook_id:
         raise ApplicationError(_("Compare baselines of the same merger."), field="against")
-    lang = (translation.get_language() or "da")[:2]
+    lang = language_code()
     steps = list(
         Step.objects.filter(runbook_id=base.runbook_id).order_by("sequence", "pk").values(
             "pk", "key", "name", "name_en", "kind", "status", "sequence", "phase__number", "domain__code",
@@ -235,7 +235,7 @@ def baseline_compare(*, base: Baseline, to: Baseline | None = None) -> Compariso
         ts, tf = to_dates.get(s["pk"], (None, None))
         row = VarianceRow(
             step_id=s["pk"], key=s["key"],
-            name=s["name_en"] if lang == "en" and s["name_en"] else s["name"],
+            name=bilingual(s["name"], s["name_en"], lang),
             kind=s["kind"], status=s["status"], phase=s["phase__number"], domain=s["domain__code"],
             binding=s["domain__binding"], base_start=bs, base_finish=bf, to_start=ts, to_finish=tf,
             start_variance=variance(bs, ts), finish_variance=variance(bf, tf), in_base=in_base, in_to=in_to,
@@ -243,52 +243,3 @@ def baseline_compare(*, base: Baseline, to: Baseline | None = None) -> Compariso
         keyed.append((_sort_key(row, s["sequence"]), row))
     keyed.sort(key=lambda pair: pair[0])
     return Comparison(base=base, to=to, rows=[row for _, row in keyed])
-
-
-def baseline_slip(runbook: Runbook, baseline: Baseline | None = None) -> list[dict]:
-    """Per step: baseline against planned dates and the slip in working days (positive = later).
-
-    Uses the latest baseline when none is given; an empty list when the runbook has none. Two queries.
-    """
-    if baseline is None:
-        baseline = Baseline.objects.filter(runbook=runbook).order_by(*LATEST_ORDER).first()
-        if baseline is None:
-            return []
-    rows = list(
-        BaselineEntry.objects.filter(baseline=baseline)
-        .order_by("step__sequence", "step_id")
-        .values(
-            "step_id",
-            "step__key",
-            "step__name",
-            "step__name_en",
-            "step__kind",
-            "step__status",
-            "planned_start",
-            "planned_finish",
-            "step__planned_start",
-            "step__planned_finish",
-        )
-    )
-    calendar = _calendar(d for r in rows for d in (r["planned_finish"], r["step__planned_finish"]))
-
-    def slip(a: dt.date | None, b: dt.date | None) -> int | None:
-        return None if a is None or b is None else calendar.working_days_between(a, b)
-
-    lang = (translation.get_language() or "da")[:2]
-    return [
-        {
-            "step_id": r["step_id"],
-            "key": r["step__key"],
-            "name": r["step__name_en"] if lang == "en" and r["step__name_en"] else r["step__name"],
-            "kind": r["step__kind"],
-            "status": r["step__status"],
-            "baseline_start": r["planned_start"],
-            "baseline_finish": r["planned_finish"],
-            "planned_start": r["step__planned_start"],
-            "planned_finish": r["step__planned_finish"],
-            "start_slip_days": slip(r["planned_start"], r["step__planned_start"]),
-            "slip_days": slip(r["planned_finish"], r["step__planned_finish"]),
-        }
-        for r in rows
-    ]

@@ -11,12 +11,12 @@ from __future__ import annotations
 
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest
-from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
 from core.clock import today
 from core.exports import Column, export_response
+from core.i18n import bilingual
 from municipalities.views import merger_or_404
 from systems.models import LegalBinding, Vendor
 
@@ -70,8 +70,7 @@ def _refused(exc: ExportRefused) -> HttpResponse:
 
 
 def _localized(row: dict, field: str) -> str:
-    english = row.get(f"{field}_en") if (get_language() or "da")[:2] == "en" else None
-    return english or row.get(field) or ""
+    return bilingual(row.get(field), row.get(f"{field}_en"))
 
 
 def _domain(row: dict) -> str:

@@ -44,14 +44,15 @@ from django.utils.translation import ngettext
 
 from core.clock import today
 from core.formats import day as day_text
+from core.i18n import bilingual
 from engine.calendar import WorkCalendar
 from municipalities.models import Membership
 from municipalities.permissions import MergerAccess
 
-from .models import NotificationSent, ProgressSnapshot, Runbook, Step
-from .planning.fetch import calendar_years
-from .selectors import FINISHED, risk_reason_message, step_weight
+from .models import FINISHED_STATUSES, NotificationSent, ProgressSnapshot, Runbook, Step
+from .selectors import risk_reason_message, step_weight
 from .work_selectors import step_concerns
+from .workdays import calendar_years
 
 logger = logging.getLogger(__name__)
 
@@ -108,7 +109,7 @@ def digests_build(on: dt.date, user_ids: list[int] | None = None) -> dict[int, D
     if not users:
         return digests
     steps = (
-        Step.objects.exclude(status__in=FINISHED)
+        Step.objects.exclude(status__in=FINISHED_STATUSES)
         .filter(Q(planned_finish__lte=horizon) | Q(at_risk=True))
         .filter(Q(runbook__merger__memberships__user_id__in=users) | Q(owner_id__in=users))
         .distinct()
@@ -150,10 +151,8 @@ def digest_language() -> str:
 def digest_render(digest: Digest, *, on: dt.date, language: str) -> tuple[str, str]:
     """Subject and plain-text body of a digest, in ``language``."""
     with translation.override(language):
-        lang = language[:2]
-
         def line(s: dict) -> str:
-            name = s["name_en"] if lang == "en" and s["name_en"] else s["name"]
+            name = bilingual(s["name"], s["name_en"], language)
             finish = day_text(s["planned_finish"]) if s["planned_finish"] else "–"
             text = f"  - [{s['runbook__merger__name']}] {s['key']} {name} ({finish})"
             if s["at_risk"] and s["risk_reasons"]:
@@ -284,7 +283,7 @@ def progress_snapshot_take(runbook: Runbook, on: dt.date | None = None) -> Progr
     for status, kind, days, ps, pf in rows:
         w = step_weight(kind, days)
         total_days += w
-        if status in FINISHED:
+        if status in FINISHED_STATUSES:
             done_days += w
             done_steps += 1
         if pf is not None and pf <= on:

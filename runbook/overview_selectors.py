@@ -8,16 +8,16 @@ from collections import Counter
 from dataclasses import dataclass
 
 from django.db.models import Case, Count, F, IntegerField, Min, Q, Sum, Value, When
-from django.utils.translation import get_language, ngettext
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from core.clock import today
+from core.i18n import bilingual, language_code
 from municipalities.models import Merger, Role
 from municipalities.selectors import dispensation_window
 
-from .models import Runbook, Step
+from .models import FINISHED_STATUSES, Runbook, Step, StepStatus
 from .risks import notice_days
-from .selectors import FINISHED
 from .workdays import working_days_between
 
 
@@ -72,7 +72,7 @@ class NoGo:
 
 
 #: Statuses of a checkpoint still to be decided (a done or skipped one is closed).
-_OPEN = ("not_started", "in_progress", "blocked")
+_OPEN = tuple(s for s in StepStatus.values if s not in FINISHED_STATUSES)
 _NO_GO = "runbook__steps__signoffs__"
 
 
@@ -91,11 +91,11 @@ def open_no_gos(merger_ids: list[int]) -> dict[int, list[NoGo]]:
                      "runbook__steps__name_en", f"{_NO_GO}role", f"{_NO_GO}comment", f"{_NO_GO}user__first_name",
                      f"{_NO_GO}user__last_name", f"{_NO_GO}user__username")
     )
-    en = (get_language() or "da")[:2] == "en"
+    lang = language_code()
     out: dict[int, list[NoGo]] = {}
     for merger_id, step_id, key, name, name_en, role, comment, first, last, username in rows:
         who = f"{first} {last}".strip() or username
-        label = f"{key} {(name_en or name) if en else name}"
+        label = f"{key} {bilingual(name, name_en, lang)}"
         out.setdefault(merger_id, []).append(NoGo(merger_id, step_id, label, who, role, comment))
     return out
 
@@ -168,7 +168,7 @@ def blocked_named(merger_ids: list[int]) -> tuple[dict[int, list[str]], dict[int
     """Blocked steps that decide the verdict, by merger (one query): those on the critical path (names),
     and the others whose slack is below the notice window (name, slack)."""
     notice = notice_days()
-    en = (get_language() or "da")[:2] == "en"
+    lang = language_code()
     critical: dict[int, list[str]] = {}
     tight: dict[int, list[tuple[str, int]]] = {}
     rows = (
@@ -178,7 +178,7 @@ def blocked_named(merger_ids: list[int]) -> tuple[dict[int, list[str]], dict[int
         .values_list("runbook__merger_id", "key", "name", "name_en", "is_critical", "total_slack")
     )
     for merger_id, key, name, name_en, is_critical, slack in rows:
-        label = f"{key} {(name_en or name) if en else name}"
+        label = f"{key} {bilingual(name, name_en, lang)}"
         if is_critical:
             critical.setdefault(merger_id, []).append(label)
         else:
@@ -191,7 +191,7 @@ def merger_summaries(merger_ids: list[int]) -> dict[int, dict]:
     blocked, at risk, minimum slack, findings, plan-check count, and the red/amber/green verdict — the
     one verdict the landing page, the dashboard and the review page show."""
     on = today()
-    open_ = ~Q(status__in=FINISHED)
+    open_ = ~Q(status__in=FINISHED_STATUSES)
     # the same weight as selectors.step_weight: working days, a milestone counts as 1
     weight = Case(When(duration_days=0, then=Value(1)), default=F("duration_days"), output_field=IntegerField())
     rows = (
@@ -199,9 +199,9 @@ def merger_summaries(merger_ids: list[int]) -> dict[int, dict]:
         .values("runbook__merger_id")
         .annotate(
             total=Count("id"),
-            done=Count("id", filter=Q(status__in=FINISHED)),
+            done=Count("id", filter=Q(status__in=FINISHED_STATUSES)),
             total_days=Sum(weight),
-            done_days=Sum(weight, filter=Q(status__in=FINISHED)),
+            done_days=Sum(weight, filter=Q(status__in=FINISHED_STATUSES)),
             at_risk=Count("id", filter=open_ & Q(at_risk=True)),
             overdue=Count("id", filter=open_ & Q(planned_finish__lt=on)),
             overdue_critical=Count("id", filter=open_ & Q(planned_finish__lt=on, is_critical=True)),

@@ -18,9 +18,8 @@ from municipalities.permissions import Action, MergerAccess, accesses_for
 from municipalities.views import merger_or_404
 
 from . import selectors
-from .models import Step
+from .models import FINISHED_STATUSES, Step
 from .overview_selectors import countdown, merger_summaries
-from .selectors import FINISHED
 
 # --- landing page ---------------------------------------------------------------------------------
 
@@ -68,7 +67,7 @@ def dashboard_context(merger: Merger, access: MergerAccess) -> dict:
     blocked = list(base.filter(status="blocked").order_by("sequence")[:50])
     upcoming = list(
         base.filter(kind__in=("milestone", "checkpoint"), planned_finish__gte=on)
-        .exclude(status__in=FINISHED)
+        .exclude(status__in=FINISHED_STATUSES)
         .order_by("planned_finish", "sequence")[:8]
     )
     findings = list(schedule.get("findings") or [])
@@ -84,7 +83,7 @@ def dashboard_context(merger: Merger, access: MergerAccess) -> dict:
     # the burn-up, week by week up to the planning date: work the plan had finished against work done (one
     # query); a finished step counts from its actual finish (a skipped one without it: its planned finish)
     burn = burnup_weekly(
-        [(selectors.step_weight(kind, days), pf, (af or pf or on) if status in FINISHED else None)
+        [(selectors.step_weight(kind, days), pf, (af or pf or on) if status in FINISHED_STATUSES else None)
          for kind, days, pf, af, status in base.values_list(
              "kind", "duration_days", "planned_finish", "actual_finish", "status").order_by()],
         until=on,

@@ -17,7 +17,7 @@ from municipalities.permissions import Action, merger_access
 from systems.models import Harmonisation
 
 from .models import CheckpointSignoff, Dependency, Phase, Runbook, Step, StepKind, StepStatus
-from .services import PLAN_FIELDS, _target_date_check, plan_changed
+from .services import PLAN_FIELDS, plan_changed, target_date_check
 
 #: What a new step may be given besides the plan fields; everything else comes from the scheduler.
 CREATE_FIELDS = (*PLAN_FIELDS, "phase", "kind", "domain", "responsible_role")
@@ -127,7 +127,7 @@ def step_create(*, runbook: Runbook, actor, data: dict) -> Step:
         step.harmonisation = (
             Harmonisation.objects.filter(merger_id=merger_id, domain_id=step.domain_id).order_by("pk").first()
         )
-    _target_date_check(step, step.target_date)
+    target_date_check(step, step.target_date)
     step.key = _next_key(runbook)
     step.sequence = _sequence_at_end_of(runbook, step.phase)
     clean_or_refuse(step, exclude=["runbook", "template_step", "harmonisation", "conversion"])

@@ -29,10 +29,18 @@ from core.clock import today
 from engine.calendar import WorkCalendar
 from municipalities.models import Role
 
-from .models import CheckpointSignoff, Dependency, Runbook, SignoffDecision, Step, StepKind, StepStatus
-from .planning.fetch import calendar_years
+from .models import (
+    FINISHED_STATUSES,
+    CheckpointSignoff,
+    Dependency,
+    Runbook,
+    SignoffDecision,
+    Step,
+    StepKind,
+    StepStatus,
+)
+from .workdays import calendar_years
 
-_FINISHED = (StepStatus.DONE, StepStatus.SKIPPED)
 _INFEASIBLE_KINDS = ("deadline_missed", "gate_after_deadline")
 
 
@@ -51,7 +59,7 @@ def step_risks(
     infeasible: bool,
 ) -> list[dict]:
     """The risk reasons of one step (a dict of its values), in a fixed order."""
-    if row["status"] in _FINISHED:
+    if row["status"] in FINISHED_STATUSES:
         return []
     reasons: list[dict] = []
     pf = row["planned_finish"]

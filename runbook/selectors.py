@@ -8,32 +8,25 @@ import datetime as dt
 from collections import Counter, defaultdict
 
 from django.db.models import Q, QuerySet
+from django.urls import reverse
 from django.utils import timezone
-from django.utils.translation import get_language, gettext_lazy, ngettext, pgettext
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, ngettext, pgettext
 
 from audit.models import Event
 from core.clock import today
 from core.formats import week_label
+from core.i18n import bilingual, language_code
 from municipalities.models import Merger
+from systems.models import LegalBinding
 
-from .models import Runbook, Step, StepKind, StepStatus
-
-#: Statuses that count as finished work in progress figures (skipped work is no longer to be done).
-FINISHED = (StepStatus.DONE, StepStatus.SKIPPED)
+from .models import FINISHED_STATUSES, Runbook, Step, StepKind, StepStatus
 
 
 def step_weight(kind: str, duration_days: int) -> int:
     """A step's weight in progress figures: its duration in working days; a milestone counts as 1."""
     return duration_days if duration_days > 0 else 1
-
-
-def _lang() -> str:
-    return (get_language() or "da")[:2]
-
-
-def _pick(lang: str, da: str | None, en: str | None) -> str:
-    return (en or da or "") if lang == "en" and en else (da or "")
 
 
 def _percent(done: int, total: int) -> float:
@@ -82,7 +75,7 @@ def progress_for_merger(merger: Merger | int) -> dict:
         "domain__name_en",
         "domain__position",
     )
-    lang = _lang()
+    lang = language_code()
     empty = {"total_days": 0, "done_days": 0, "total_steps": 0, "done_steps": 0}
     overall = dict(empty)
     by_status: Counter[str] = Counter()
@@ -92,7 +85,7 @@ def progress_for_merger(merger: Merger | int) -> dict:
     order: dict[str, dict] = {"phase": {}, "municipality": {}, "domain": {}}
     for (status, kind, days, ph_id, ph_no, ph_da, ph_en, mu_id, mu_name, do_id, do_da, do_en, do_pos) in rows:
         w = step_weight(kind, days)
-        done = status in FINISHED
+        done = status in FINISHED_STATUSES
         by_status[status] += 1
         for name, key in (("phase", ph_id), ("municipality", mu_id), ("domain", do_id)):
             g = groups[name][key]
@@ -106,13 +99,13 @@ def progress_for_merger(merger: Merger | int) -> dict:
         if done:
             overall["done_days"] += w
             overall["done_steps"] += 1
-        labels["phase"][ph_id] = f"{ph_no}. {_pick(lang, ph_da, ph_en)}"
+        labels["phase"][ph_id] = f"{ph_no}. {bilingual(ph_da, ph_en, lang)}"
         order["phase"][ph_id] = (ph_no,)
         if mu_id is not None:
             labels["municipality"][mu_id] = mu_name
             order["municipality"][mu_id] = (0, mu_name)
         if do_id is not None:
-            labels["domain"][do_id] = _pick(lang, do_da, do_en)
+            labels["domain"][do_id] = bilingual(do_da, do_en, lang)
             order["domain"][do_id] = (do_pos, do_da)
     overall["percent"] = _percent(overall["done_days"], overall["total_days"])
     overall["by_status"] = {s: by_status.get(s, 0) for s in StepStatus.values}
@@ -184,8 +177,6 @@ def finding_message(finding: dict) -> str:
 
 def _day(value) -> str:
     """A date of a finding ("2006-07-03" or a date) as Danish text, e.g. "3. juli 2006"."""
-    from django.utils.formats import date_format
-
     if value in (None, ""):
         return ""
     if isinstance(value, str):
@@ -205,8 +196,6 @@ def plan_check_message(finding: dict) -> str:
     """A plan-check finding (``Runbook.plan_check``) as a sentence in the active language. The first step
     is the one the finding is about (a cutover, mostly); a second one is the step it is measured against
     (the training, the dress rehearsal, the first payroll)."""
-    from systems.models import LegalBinding
-
     kind = finding.get("kind")
     days = int(finding.get("days") or 0)
     label = finding.get("label") or ""
@@ -262,8 +251,6 @@ def plan_check_message(finding: dict) -> str:
 
 def plan_check_rows(findings, merger_id: int) -> list[dict]:
     """Plan-check findings with their message and the steps they name (page and API links); no query."""
-    from django.urls import reverse
-
     rows = []
     for f in findings or []:
         if not isinstance(f, dict):
@@ -417,16 +404,10 @@ def steps_overdue(merger: Merger | int, on: dt.date | None = None) -> QuerySet[S
     on = on or today()
     return (
         Step.objects.filter(runbook__merger_id=merger_id, planned_finish__lt=on)
-        .exclude(status__in=FINISHED)
+        .exclude(status__in=FINISHED_STATUSES)
         .select_related("assignee_municipality", "assignee_vendor", "domain", "owner")
         .order_by("planned_finish", "sequence", "pk")
     )
-
-
-def steps_critical(merger: Merger | int) -> QuerySet[Step]:
-    """The merger's steps on a critical chain (slack at the merger's minimum, ≤ 0)."""
-    merger_id = merger if isinstance(merger, int) else merger.pk
-    return Step.objects.filter(runbook__merger_id=merger_id, is_critical=True).order_by("planned_start", "pk")
 
 
 def cutovers(merger: Merger | int) -> QuerySet[Step]:

@@ -12,8 +12,7 @@ from django.shortcuts import render
 from municipalities.views import merger_or_404
 from systems.models import Conversion, Domain, Harmonisation, SystemInstance
 
-from .models import Step
-from .selectors import FINISHED
+from .models import FINISHED_STATUSES, Step
 
 
 @login_required
@@ -38,7 +37,7 @@ def systems_matrix(request: HttpRequest, merger_id: int) -> HttpResponse:
         r["conversion_id"]: r
         for r in Step.objects.filter(runbook__merger=merger, conversion__isnull=False)
         .values("conversion_id")
-        .annotate(total=Count("id"), done=Count("id", filter=Q(status__in=FINISHED)))
+        .annotate(total=Count("id"), done=Count("id", filter=Q(status__in=FINISHED_STATUSES)))
         .order_by()
     }
     domains: dict[int, Domain] = {}

@@ -19,12 +19,14 @@ from core.pages import form_refusal, is_htmx, safe_next
 from municipalities.models import Merger, Role
 from municipalities.permissions import Action, MergerAccess, accesses_for
 from municipalities.views import merger_or_404
+from systems.models import Domain
 
 from . import services
-from .checkpoints import missing_go_message
+from .checkpoints import missing_go_message, missing_go_roles
 from .forms import CommentForm, SignoffForm, StepFilterForm, StepTransitionForm
 from .history import history
 from .models import (
+    FINISHED_STATUSES,
     CheckpointSignoff,
     Comment,
     Dependency,
@@ -41,8 +43,6 @@ from .work_selectors import checkpoints_to_sign, concern_q
 #: The order the next statuses are offered in: the usual move forward first.
 _STATUS_ORDER = [StepStatus.IN_PROGRESS, StepStatus.DONE, StepStatus.BLOCKED, StepStatus.NOT_STARTED,
                  StepStatus.SKIPPED]
-
-_FINISHED = (StepStatus.DONE, StepStatus.SKIPPED)
 
 
 def allowed_transitions(step: Step) -> list[str]:
@@ -63,8 +63,6 @@ def _filter_choices(merger: Merger) -> dict:
         for p in Phase.objects.filter(template__runbooks__merger=merger).order_by("number")
     ]
     municipalities = [{"id": pk, "label": name} for pk, name in merger.members.order_by("name").values_list("pk", "name")]
-    from systems.models import Domain
-
     domains = [
         {"id": d.pk, "label": d.display_name()}
         for d in Domain.objects.filter(harmonisations__merger=merger).order_by("position", "code").distinct()
@@ -157,9 +155,9 @@ def _step_detail_context(request, merger, access, step, *, transition_form=None,
     )
     signoffs = list(CheckpointSignoff.objects.filter(step=step).select_related("user").order_by("signed_at"))
     blockers = services.blocking_predecessors(preds)
-    missing = services.missing_go_roles(signoffs)
+    missing = missing_go_roles(signoffs)
     can_sign = (
-        step.kind == StepKind.CHECKPOINT and step.status not in _FINISHED
+        step.kind == StepKind.CHECKPOINT and step.status not in FINISHED_STATUSES
         and access.signing_role() is not None and access.allows(Action.SIGN_CHECKPOINT, step)
     )
     row = _row_context(step, access)
@@ -346,7 +344,7 @@ def _review_item(step: Step, access: MergerAccess, *, form=None) -> dict:
         "step": step,
         "signoffs": signoffs,
         "mine": mine,
-        "missing_message": missing_go_message(services.missing_go_roles(signoffs)),
+        "missing_message": missing_go_message(missing_go_roles(signoffs)),
         "blockers": services.blocking_predecessors(step.predecessor_links.all()),
         "role_label": Role(role).label if role else "",
         "next": reverse("review"),

@@ -1,8 +1,7 @@
 """Reads of a user's work across mergers: the steps that concern a user, and a vendor's go-lives per week.
 
 **The steps that concern a user** — one definition, used by the "my steps" page, the runbook's "mine"
-filter, the daily digest and ``services.steps_for_user``. In a merger the user may see, a step concerns
-them when
+filter and the daily digest. In a merger the user may see, a step concerns them when
 
 - they own it,
 - they are the merger's IT chief (every step of the plan is theirs to answer for),
@@ -25,8 +24,7 @@ from municipalities.models import Role
 from municipalities.permissions import Action, MergerAccess, accesses_for
 from systems.models import Vendor, VendorCapacityPeriod
 
-from .models import CheckpointSignoff, SignoffDecision, Step, StepKind
-from .selectors import FINISHED
+from .models import FINISHED_STATUSES, CheckpointSignoff, SignoffDecision, Step, StepKind
 
 # --- the steps that concern a user -----------------------------------------------------------------
 
@@ -94,7 +92,7 @@ def checkpoints_to_sign(accesses: dict[int, MergerAccess]) -> tuple[QuerySet[Ste
             by_role[role].append(merger_id)
     signable = sorted(m for ids in by_role.values() for m in ids)
     base = Step.objects.filter(runbook__merger_id__in=signable, kind=StepKind.CHECKPOINT).exclude(
-        status__in=FINISHED)
+        status__in=FINISHED_STATUSES)
     signed_go = Q(pk__in=[])
     for role, ids in sorted(by_role.items()):
         signed_go |= Q(runbook__merger_id__in=sorted(ids)) & Q(Exists(

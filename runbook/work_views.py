@@ -19,8 +19,7 @@ from municipalities.models import Merger
 from municipalities.permissions import Action, MergerAccess, accesses_for
 
 from . import services
-from .models import Phase, Step, StepStatus
-from .selectors import FINISHED
+from .models import FINISHED_STATUSES, Phase, Step, StepStatus
 from .work_forms import EVERY, BulkTransitionForm, MyStepsFilterForm
 from .work_selectors import steps_concerning
 
@@ -43,7 +42,7 @@ def _filtered(qs, filters: dict, accesses: dict[int, MergerAccess], on: dt.date)
         qs = qs.filter(runbook__merger_id=filters["merger"])
     status = filters.get("status") or ""
     if status == "":
-        qs = qs.exclude(status__in=FINISHED)
+        qs = qs.exclude(status__in=FINISHED_STATUSES)
     elif status != EVERY:
         qs = qs.filter(status=status)
     if filters.get("phase"):
@@ -52,7 +51,7 @@ def _filtered(qs, filters: dict, accesses: dict[int, MergerAccess], on: dt.date)
         qs = qs.filter(kind=filters["kind"])
     due = filters.get("due") or ""
     if due == "overdue":
-        qs = qs.exclude(status__in=FINISHED).filter(planned_finish__lt=on)
+        qs = qs.exclude(status__in=FINISHED_STATUSES).filter(planned_finish__lt=on)
     elif due.isdigit():
         qs = qs.filter(planned_finish__gte=on, planned_finish__lte=on + dt.timedelta(days=int(due)))
     return qs

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from django import forms
 from django.contrib import admin
+from django.db.models import Count
 from django.utils.translation import gettext_lazy as _
 
 from core.exceptions import ApplicationError
@@ -19,6 +20,16 @@ from .models import (
     Vendor,
     VendorCapacityPeriod,
 )
+from .services import (
+    BINDING_FIELDS,
+    CAPACITY_PERIOD_FIELDS,
+    domain_binding_check,
+    domain_binding_set,
+    harmonisation_apply,
+    vendor_capacity_period_delete,
+    vendor_capacity_period_save,
+    vendor_capacity_set,
+)
 
 
 @admin.register(Vendor)
@@ -31,8 +42,6 @@ class VendorAdmin(ScopedAdmin):
     def save_model(self, request, obj, form, change):
         """A new capacity goes through ``vendor_capacity_set``: recorded, and every merger the vendor
         serves is replanned."""
-        from .services import vendor_capacity_set
-
         if not change or "weekly_cutover_capacity" not in form.changed_data:
             super().save_model(request, obj, form, change)
             return
@@ -56,8 +65,6 @@ class DomainAdminForm(forms.ModelForm):
                   "binding_note", "holds_data", "central_conversion")
 
     def clean(self):
-        from .services import domain_binding_check
-
         data = super().clean()
         if "binding" in data:
             try:
@@ -85,8 +92,6 @@ class DomainAdmin(ScopedAdmin):
     )
 
     def save_model(self, request, obj, form, change):
-        from .services import BINDING_FIELDS, domain_binding_set
-
         changed = [name for name in BINDING_FIELDS if name in form.changed_data]
         if not change or not changed:
             super().save_model(request, obj, form, change)
@@ -116,8 +121,6 @@ class VendorCapacityPeriodAdmin(ScopedAdmin):
     fields = ("vendor", "start", "end", "capacity", "note", "is_inferred")
 
     def save_model(self, request, obj, form, change):
-        from .services import CAPACITY_PERIOD_FIELDS, vendor_capacity_period_save
-
         data = {name: getattr(obj, name) for name in CAPACITY_PERIOD_FIELDS}
         period = vendor_capacity_period_save(
             period=VendorCapacityPeriod(pk=obj.pk) if change else None, actor=request.user, data=data
@@ -125,8 +128,6 @@ class VendorCapacityPeriodAdmin(ScopedAdmin):
         obj.pk = period.pk
 
     def delete_model(self, request, obj):
-        from .services import vendor_capacity_period_delete
-
         vendor_capacity_period_delete(period=obj, actor=request.user)
 
 
@@ -141,7 +142,6 @@ class SystemAdmin(ScopedAdmin):
 
 @admin.register(SystemInstance)
 class SystemInstanceAdmin(ScopedAdmin):
-    merger_path = "municipality__mergers"
     change_action = Action.EDIT_INVENTORY
     list_display = ("system", "municipality", "domain", "vendor", "hosting", "is_inferred")
     list_filter = ("hosting", "is_inferred", "system__domain", "system__vendor",
@@ -162,7 +162,6 @@ class SystemInstanceAdmin(ScopedAdmin):
 
 @admin.register(Interface)
 class InterfaceAdmin(ScopedAdmin):
-    merger_path = "source__municipality__mergers"
     change_action = Action.EDIT_INVENTORY
     list_display = ("source", "target", "description")
     search_fields = ("description", "source__system__name", "target__system__name", "source__municipality__name")
@@ -191,7 +190,6 @@ class ConversionInline(ReadOnlyInline):
 
 @admin.register(Harmonisation)
 class HarmonisationAdmin(ScopedAdmin):
-    merger_path = "merger"
     change_action = Action.EDIT_DECISIONS
     list_display = ("merger", "domain", "target_system", "strategy", "surviving_instance", "decided_on",
                     "conversion_count", "is_inferred")
@@ -204,8 +202,6 @@ class HarmonisationAdmin(ScopedAdmin):
     inlines = (ConversionInline,)
 
     def get_queryset(self, request):
-        from django.db.models import Count
-
         return super().get_queryset(request).annotate(_conversions=Count("conversions"))
 
     @admin.display(description=Conversion._meta.verbose_name_plural, ordering="_conversions")
@@ -214,8 +210,6 @@ class HarmonisationAdmin(ScopedAdmin):
 
     def save_model(self, request, obj, form, change):
         """Saving a decision derives its conversions again (``harmonisation_apply``)."""
-        from .services import harmonisation_apply
-
         super().save_model(request, obj, form, change)
         harmonisation_apply(harmonisation=obj, actor=request.user)
 
@@ -224,7 +218,6 @@ class HarmonisationAdmin(ScopedAdmin):
 class ConversionAdmin(ReadOnlyAdmin):
     """Conversions are derived from the decisions, never typed by hand."""
 
-    merger_path = "harmonisation__merger"
     list_display = ("source_instance", "target", "merger", "status")
     list_filter = ("status", "harmonisation__domain", ("harmonisation__merger", ScopedRelatedFilter))
     search_fields = ("source_instance__system__name", "source_instance__municipality__name")

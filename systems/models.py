@@ -7,6 +7,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from core.i18n import BilingualNameMixin
+from core.querysets import RestrictedQuerySet
 from core.validation import planning_date_validator
 
 
@@ -26,6 +27,9 @@ class Vendor(models.Model):
     )
     is_inferred = models.BooleanField(_("inferred"), default=False)
     updated_at = models.DateTimeField(auto_now=True)
+
+    merger_path = None  # national: every signed-in user reads them
+    objects = RestrictedQuerySet.as_manager()
 
     class Meta:
         ordering = ["name"]
@@ -83,6 +87,9 @@ class Domain(BilingualNameMixin, models.Model):
         help_text=_("Converted centrally (e.g. CPR); locally only the interfaces are re-pointed."),
     )
 
+    merger_path = None  # national: every signed-in user reads them
+    objects = RestrictedQuerySet.as_manager()
+
     class Meta:
         ordering = ["position", "code"]
         verbose_name = _("domain")
@@ -104,6 +111,9 @@ class VendorCapacityPeriod(models.Model):
     note = models.CharField(_("note"), max_length=200, blank=True)
     is_inferred = models.BooleanField(_("inferred"), default=True)
 
+    merger_path = None  # national: every signed-in user reads them
+    objects = RestrictedQuerySet.as_manager()
+
     class Meta:
         ordering = ["vendor", "start"]
         verbose_name = _("vendor capacity period")
@@ -124,6 +134,9 @@ class System(models.Model):
     name = models.CharField(_("name"), max_length=100)
     is_inferred = models.BooleanField(_("inferred"), default=False)
     notes = models.TextField(_("notes"), blank=True)
+
+    merger_path = None  # national: every signed-in user reads them
+    objects = RestrictedQuerySet.as_manager()
 
     class Meta:
         ordering = ["domain", "vendor", "name"]
@@ -156,6 +169,9 @@ class SystemInstance(models.Model):
     notes = models.TextField(_("notes"), blank=True)
     updated_at = models.DateTimeField(auto_now=True)
 
+    merger_path = "municipality__mergers"
+    objects = RestrictedQuerySet.as_manager()
+
     class Meta:
         ordering = ["municipality", "system"]
         verbose_name = _("system instance")
@@ -178,6 +194,9 @@ class Interface(models.Model):
         SystemInstance, on_delete=models.CASCADE, related_name="incoming", verbose_name=pgettext_lazy("interface", "target")
     )
     description = models.CharField(_("description"), max_length=200, blank=True)
+
+    merger_path = "source__municipality__mergers"
+    objects = RestrictedQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("interface")
@@ -227,6 +246,9 @@ class Harmonisation(models.Model):
     is_inferred = models.BooleanField(_("inferred"), default=True)
     updated_at = models.DateTimeField(auto_now=True)
 
+    merger_path = "merger"
+    objects = RestrictedQuerySet.as_manager()
+
     class Meta:
         ordering = ["merger", "domain"]
         verbose_name = _("harmonisation")
@@ -261,6 +283,9 @@ class Conversion(models.Model):
     status = models.CharField(
         _("status"), max_length=12, choices=ConversionStatus.choices, default=ConversionStatus.PLANNED
     )
+
+    merger_path = "harmonisation__merger"
+    objects = RestrictedQuerySet.as_manager()
 
     class Meta:
         ordering = ["harmonisation", "source_instance"]

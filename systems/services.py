@@ -24,7 +24,7 @@ from audit.events import (
 )
 from core.exceptions import ApplicationError, PermissionDeniedError, clean_or_refuse
 from municipalities.models import Merger
-from municipalities.permissions import Action, merger_access
+from municipalities.permissions import Action, may_edit_national, merger_access
 
 from .models import (
     Conversion,
@@ -58,8 +58,11 @@ def harmonisation_apply(*, harmonisation: Harmonisation, actor=None) -> list[Con
     """Derive the conversions a harmonisation implies (see ``harmonisation_conversions``), adding the
     missing and removing the obsolete ones.
 
-    Idempotent: applying an unchanged decision twice changes nothing and records nothing.
+    Idempotent: applying an unchanged decision twice changes nothing and records nothing. The merger's
+    IT chief (or the system: ``actor`` None) applies it.
     """
+    if actor is not None and not merger_access(actor, harmonisation.merger_id).allows(Action.EDIT_DECISIONS):
+        raise PermissionDeniedError(_("You do not have permission to do this."))
     if harmonisation.strategy == Strategy.KEEP:
         survivor = harmonisation.surviving_instance
         if survivor is None or survivor.system_id != harmonisation.target_system_id:
@@ -166,7 +169,7 @@ def vendor_capacity_set(*, vendor, capacity: int | None, actor=None):
     """Set a vendor's weekly cutover capacity (None = unlimited), record it, and replan every merger the
     vendor serves after commit (capacity binds go-lives across mergers). Vendors are shared by every
     merger, so only staff (or the system, actor None) may change it."""
-    _require_staff(actor, _("Only staff may change a vendor's capacity."))
+    _require_national(actor, _("Only staff may change a vendor's capacity."))
     if capacity is not None and (not isinstance(capacity, int) or capacity < 1):
         raise ApplicationError(_("The capacity must be a whole number of at least 1, or empty."),
                                field="weekly_cutover_capacity")
@@ -187,8 +190,8 @@ def vendor_capacity_set(*, vendor, capacity: int | None, actor=None):
 BINDING_FIELDS = ("binding", "binding_latest", "binding_inferred", "binding_note", "holds_data", "central_conversion")
 
 
-def _require_staff(actor, message: str) -> None:
-    if actor is not None and not (getattr(actor, "is_staff", False) or getattr(actor, "is_superuser", False)):
+def _require_national(actor, message: str) -> None:
+    if not may_edit_national(actor):
         raise PermissionDeniedError(message)
 
 
@@ -222,7 +225,7 @@ def domain_binding_set(*, domain, actor, data: dict):
     """Change how an area's go-live is bound to the legal date (and whether it holds data, whether it is
     converted centrally). Staff only (areas are shared by every merger); records an Event and replans
     every merger with a cutover in the area after commit."""
-    _require_staff(actor, _("Only staff may change an area's legal binding."))
+    _require_national(actor, _("Only staff may change an area's legal binding."))
     unknown = set(data) - set(BINDING_FIELDS)
     if unknown:
         raise ApplicationError(_("Unknown field."), field=sorted(unknown)[0])
@@ -257,7 +260,7 @@ def _capacity_period_clean(period) -> None:
 def vendor_capacity_period_save(*, period=None, actor, data: dict):
     """Create (``period`` None) or change a vendor's capacity for a period; staff only. Recorded, and
     every merger the vendor serves is replanned after commit."""
-    _require_staff(actor, _("Only staff may change a vendor's capacity."))
+    _require_national(actor, _("Only staff may change a vendor's capacity."))
     unknown = set(data) - set(CAPACITY_PERIOD_FIELDS)
     if unknown:
         raise ApplicationError(_("Unknown field."), field=sorted(unknown)[0])
@@ -280,7 +283,7 @@ def vendor_capacity_period_save(*, period=None, actor, data: dict):
 
 @transaction.atomic
 def vendor_capacity_period_delete(*, period, actor) -> None:
-    _require_staff(actor, _("Only staff may change a vendor's capacity."))
+    _require_national(actor, _("Only staff may change a vendor's capacity."))
     period = VendorCapacityPeriod.objects.select_for_update().get(pk=period.pk)
     capacity_period_removed_event(period=period, actor=actor)
     vendor_id = period.vendor_id

@@ -8,7 +8,7 @@ from rest_framework import mixins, viewsets
 from core.api.etags import ETagMixin, atomic_write
 from municipalities.api.permissions import PolicyMixin
 from municipalities.models import Merger, Municipality
-from municipalities.permissions import Action, restrict
+from municipalities.permissions import Action
 from municipalities.services import merger_dispensation_set
 
 from .filters import MergerFilter, MunicipalityFilter
@@ -25,8 +25,7 @@ class MunicipalityViewSet(ETagMixin, viewsets.ReadOnlyModelViewSet):
     ordering = ["name"]
 
     def get_queryset(self):
-        in_scope = restrict(Merger.members.through.objects.all(), self.request.user, merger_path="merger")
-        return Municipality.objects.filter(pk__in=in_scope.values("municipality_id"))
+        return Municipality.objects.restrict(self.request.user)
 
 
 class MergerViewSet(ETagMixin, PolicyMixin, mixins.UpdateModelMixin, viewsets.ReadOnlyModelViewSet):
@@ -43,7 +42,7 @@ class MergerViewSet(ETagMixin, PolicyMixin, mixins.UpdateModelMixin, viewsets.Re
         qs = Merger.objects.annotate(runbook_pk=F("runbook__id")).prefetch_related(
             Prefetch("members", queryset=Municipality.objects.only("id", "code").order_by("code"))
         )
-        return restrict(qs, self.request.user, merger_path="id")
+        return qs.restrict(self.request.user)
 
     @extend_schema(request=MergerDispensationInput, responses=MergerSerializer)
     def partial_update(self, request, *args, **kwargs):

@@ -19,7 +19,7 @@ from core.api.etags import ETagMixin
 from core.api.filters import IdFilter, StrictFilterSet
 from core.api.serializers import StrictSerializer
 from municipalities.api.permissions import PolicyMixin
-from municipalities.permissions import Action, restrict
+from municipalities.permissions import Action
 from runbook.baselines import LATEST_ORDER, NAME_MAX, baseline_capture, baseline_compare
 from runbook.models import Baseline, Runbook
 
@@ -27,7 +27,7 @@ from runbook.models import Baseline, Runbook
 def baselines_in_scope(user):
     """Baselines of the user's mergers with who captured them and ``step_count``."""
     qs = Baseline.objects.select_related("captured_by", "runbook").annotate(step_count=Count("entries"))
-    return restrict(qs, user, merger_path="runbook__merger")
+    return qs.restrict(user)
 
 
 class BaselineFilter(StrictFilterSet):
@@ -134,7 +134,7 @@ class BaselineViewSet(ETagMixin, PolicyMixin, mixins.CreateModelMixin, viewsets.
 
     @extend_schema(request=BaselineCreateInput, responses={201: BaselineSerializer})
     def create(self, request, *args, **kwargs):
-        runbooks = restrict(Runbook.objects.all(), request.user, merger_path="merger")
+        runbooks = Runbook.objects.restrict(request.user)
         data = BaselineCreateInput(data=request.data, runbooks=runbooks)
         data.is_valid(raise_exception=True)
         runbook = data.validated_data["runbook"]

@@ -91,7 +91,7 @@ def scoped_stamp(name: str, build, user, merger_id: int | None = None) -> tuple:
 
     Compiling three querysets costs more than running them (~1.5 ms against ~1 ms), so the SQL is compiled
     with a stand-in user (and merger) whose placeholder ids are swapped for the real ones at each call; the
-    scope still comes from ``municipalities.permissions.restrict``, which depends on the user's id and
+    scope still comes from ``Model.objects.restrict(user)``, which depends on the user's id and
     ``is_superuser`` only (both keyed here). Should a compile not show the placeholder, the stamp is
     compiled per call instead.
     """

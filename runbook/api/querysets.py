@@ -1,6 +1,6 @@
 """The scoped, annotated querysets the runbook API reads (and the office exports, which list the same rows).
 
-Every queryset goes through ``municipalities.permissions.restrict``: outside the user's mergers is a 404.
+Every queryset goes through ``Model.objects.restrict(user)``: outside the user's mergers is a 404.
 The step annotations are the flat codes and names the step serializers show."""
 from __future__ import annotations
 
@@ -8,7 +8,6 @@ from django.db.models import F, OuterRef, Subquery
 from django.db.models.functions import Coalesce
 
 from municipalities.models import Merger, Municipality
-from municipalities.permissions import restrict
 from runbook.baselines import LATEST_ENTRY_ORDER
 from runbook.models import BaselineEntry, Phase, Runbook, Step, StepKind, Wave
 from systems.models import Domain, Vendor
@@ -47,7 +46,7 @@ def annotate_milestones(qs):
 
 def steps_in_scope(user, *, annotated: bool = True):
     """Steps of the user's mergers (with the serializers' annotations unless ``annotated`` is False)."""
-    qs = restrict(Step.objects.all(), user, merger_path="runbook__merger")
+    qs = Step.objects.restrict(user)
     return annotate_steps(qs) if annotated else qs
 
 
@@ -59,12 +58,12 @@ def milestones_in_scope(user, *, annotated: bool = True):
 
 def runbooks_in_scope(user):
     """Runbooks of the user's mergers (the scope of the lists' ETag stamp)."""
-    return restrict(Runbook.objects.all(), user, merger_path="merger")
+    return Runbook.objects.restrict(user)
 
 
 def mergers_in_scope(user):
     """The user's mergers."""
-    return restrict(Merger.objects.all(), user, merger_path="id")
+    return Merger.objects.restrict(user)
 
 
 def _values_map(serializer_class) -> dict[str, str]:

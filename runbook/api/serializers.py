@@ -14,7 +14,7 @@ from audit.models import Event
 from core.api.serializers import StrictSerializer
 from core.validation import planning_date_validator
 from municipalities.models import Merger, Municipality, Role
-from runbook.checkpoints import missing_go_message
+from runbook.checkpoints import missing_go_message, missing_go_roles
 from runbook.history import event_sentences
 from runbook.models import (
     Blocks,
@@ -34,7 +34,6 @@ from runbook.models import (
     StepStatus,
     Wave,
 )
-from runbook.services import missing_go_roles
 from systems.models import Domain, Vendor
 
 

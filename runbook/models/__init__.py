@@ -13,6 +13,7 @@ models were first declared, which is the order Django registers them (and create
 """
 # isort: off
 from .choices import (
+    FINISHED_STATUSES,
     Blocks,
     DependencyType,
     Direction,
@@ -32,6 +33,7 @@ from .schedule import ScheduleRequest
 # isort: on
 
 __all__ = [
+    "FINISHED_STATUSES",
     "Baseline",
     "BaselineEntry",
     "Blocks",

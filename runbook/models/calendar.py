@@ -5,6 +5,7 @@ from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
+from core.querysets import RestrictedQuerySet
 from core.validation import planning_date_validator
 
 from .choices import Blocks, RuleKind
@@ -24,6 +25,10 @@ class FreezeWindow(models.Model):
     )
     is_inferred = models.BooleanField(_("inferred"), default=False)
     blocks = models.CharField(_("blocks"), max_length=8, choices=Blocks.choices, default=Blocks.GO_LIVE)
+
+    merger_path = "merger"
+    merger_optional = True  # one without a merger is national: every signed-in user reads it
+    objects = RestrictedQuerySet.as_manager()
 
     class Meta:
         ordering = ["start", "name"]
@@ -73,6 +78,10 @@ class CalendarRule(models.Model):
     is_inferred = models.BooleanField(_("inferred"), default=True)
     is_active = models.BooleanField(_("active"), default=True)
     note = models.TextField(_("note"), blank=True)
+
+    merger_path = "merger"
+    merger_optional = True  # one without a merger is national: every signed-in user reads it
+    objects = RestrictedQuerySet.as_manager()
 
     class Meta:
         ordering = ["kind", "name"]

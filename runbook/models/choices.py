@@ -4,6 +4,8 @@ from __future__ import annotations
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+import engine
+
 
 class StepKind(models.TextChoices):
     TASK = "task", _("Task")
@@ -61,6 +63,10 @@ class StepStatus(models.TextChoices):
     BLOCKED = "blocked", _("Blocked")
     DONE = "done", _("Done")
     SKIPPED = "skipped", _("Skipped")
+
+
+#: The statuses of a step that is over: done, or skipped (nothing left to do) — the engine's one definition.
+FINISHED_STATUSES = tuple(StepStatus(status) for status in engine.FINISHED)
 
 
 class SignoffDecision(models.TextChoices):

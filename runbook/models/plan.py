@@ -9,6 +9,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from core.i18n import BilingualNameMixin
+from core.querysets import RestrictedQuerySet
 from core.validation import planning_date_validator
 from municipalities.models import Role
 
@@ -29,6 +30,9 @@ class Runbook(models.Model):
     schedule_summary = models.JSONField(_("schedule summary"), default=dict, blank=True)
     plan_check = models.JSONField(_("plan check"), default=list, blank=True)
 
+    merger_path = "merger"
+    objects = RestrictedQuerySet.as_manager()
+
     class Meta:
         verbose_name = _("runbook")
         verbose_name_plural = _("runbooks")
@@ -45,6 +49,9 @@ class Wave(models.Model):
     name = models.CharField(_("name"), max_length=100)
     target_date = models.DateField(_("target date"), null=True, blank=True, validators=[planning_date_validator])
     milestone_date = models.DateField(_("milestone date"), null=True, blank=True, validators=[planning_date_validator])
+
+    merger_path = "runbook__merger"
+    objects = RestrictedQuerySet.as_manager()
 
     class Meta:
         ordering = ["runbook", "number"]
@@ -139,6 +146,9 @@ class Step(BilingualNameMixin, models.Model):
     version = models.PositiveIntegerField(default=1, editable=False)
     updated_at = models.DateTimeField(auto_now=True)
 
+    merger_path = "runbook__merger"
+    objects = RestrictedQuerySet.as_manager()
+
     class Meta:
         ordering = ["runbook", "sequence", "id"]
         verbose_name = _("step")
@@ -197,6 +207,9 @@ class Dependency(models.Model):
         _("type"), max_length=2, choices=DependencyType.choices, default=DependencyType.FINISH_TO_START
     )
     lag_days = models.SmallIntegerField(_("lag (working days)"), default=0)
+
+    merger_path = "runbook__merger"
+    objects = RestrictedQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("dependency")

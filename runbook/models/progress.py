@@ -6,6 +6,7 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from core.querysets import RestrictedQuerySet
 from core.validation import planning_date_validator
 
 from .plan import Runbook, Step
@@ -20,6 +21,9 @@ class Baseline(models.Model):
     captured_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
+
+    merger_path = "runbook__merger"
+    objects = RestrictedQuerySet.as_manager()
 
     class Meta:
         ordering = ["runbook", "-captured_at"]
@@ -36,6 +40,9 @@ class BaselineEntry(models.Model):
     step = models.ForeignKey(Step, on_delete=models.CASCADE, related_name="baseline_entries")
     planned_start = models.DateField(null=True, blank=True, validators=[planning_date_validator])
     planned_finish = models.DateField(null=True, blank=True, validators=[planning_date_validator])
+
+    merger_path = "baseline__runbook__merger"
+    objects = RestrictedQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("baseline entry")
@@ -56,6 +63,9 @@ class ProgressSnapshot(models.Model):
     total_days = models.PositiveIntegerField(default=0, help_text=_("Working days of work in all steps"))
     done_days = models.PositiveIntegerField(default=0)
     planned_done_days = models.PositiveIntegerField(default=0, help_text=_("Work planned to be done by date"))
+
+    merger_path = "runbook__merger"
+    objects = RestrictedQuerySet.as_manager()
 
     class Meta:
         ordering = ["runbook", "date"]

@@ -7,6 +7,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from core.querysets import RestrictedQuerySet
 from municipalities.models import Role
 
 from .choices import SignoffDecision
@@ -26,6 +27,9 @@ class CheckpointSignoff(models.Model):
         help_text=_("Why the decision was given before the checkpoint's predecessors were done."),
     )
     signed_at = models.DateTimeField(_("signed"), default=timezone.now)
+
+    merger_path = "step__runbook__merger"
+    objects = RestrictedQuerySet.as_manager()
 
     class Meta:
         ordering = ["step", "signed_at"]
@@ -47,6 +51,9 @@ class Comment(models.Model):
     author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="comments")
     body = models.TextField(_("comment"))
     created_at = models.DateTimeField(_("created"), default=timezone.now)
+
+    merger_path = "step__runbook__merger"
+    objects = RestrictedQuerySet.as_manager()
 
     class Meta:
         ordering = ["step", "created_at", "id"]

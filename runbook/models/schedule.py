@@ -7,6 +7,8 @@ from __future__ import annotations
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from core.querysets import RestrictedQuerySet
+
 
 class ScheduleRequest(models.Model):
     """How many schedule recomputes of a merger were asked for, and up to which request one has run.
@@ -22,6 +24,9 @@ class ScheduleRequest(models.Model):
     completed = models.PositiveBigIntegerField(default=0)
     requested_at = models.DateTimeField(null=True, blank=True)
     completed_at = models.DateTimeField(null=True, blank=True)
+
+    merger_path = "merger"
+    objects = RestrictedQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("schedule request")

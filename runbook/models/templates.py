@@ -7,6 +7,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from core.i18n import BilingualNameMixin
+from core.querysets import RestrictedQuerySet
 from municipalities.models import Role
 
 from .choices import DependencyType, Direction, PlanTag, Scope, StepKind
@@ -20,6 +21,9 @@ class RunbookTemplate(models.Model):
     description = models.TextField(_("description"), blank=True)
     is_active = models.BooleanField(_("active"), default=True)
     created_at = models.DateTimeField(_("created"), default=timezone.now)
+
+    merger_path = None  # national: every signed-in user reads them
+    objects = RestrictedQuerySet.as_manager()
 
     class Meta:
         ordering = ["name", "-version"]
@@ -38,6 +42,9 @@ class Phase(BilingualNameMixin, models.Model):
     number = models.PositiveSmallIntegerField(_("number"))
     name = models.CharField(_("name (Danish)"), max_length=100)
     name_en = models.CharField(_("name (English)"), max_length=100, blank=True)
+
+    merger_path = None  # national: every signed-in user reads them
+    objects = RestrictedQuerySet.as_manager()
 
     class Meta:
         ordering = ["template", "number"]
@@ -77,6 +84,9 @@ class TemplateStep(models.Model):
         help_text=_("Instantiate this area step only for areas that hold data and are not converted centrally."),
     )
 
+    merger_path = None  # national: every signed-in user reads them
+    objects = RestrictedQuerySet.as_manager()
+
     class Meta:
         ordering = ["template", "number"]
         verbose_name = _("template step")
@@ -105,6 +115,9 @@ class TemplateDependency(models.Model):
         blank=True,
         help_text=_("Domain code: restricts the area-scoped side of the dependency to that area."),
     )
+
+    merger_path = None  # national: every signed-in user reads them
+    objects = RestrictedQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("template dependency")

@@ -70,7 +70,6 @@ from .fetch import (
     Graph,
     calendar_build,
     calendar_windows,
-    calendar_years,
     graph_load,
     rule_rows_expand,
 )
@@ -84,7 +83,6 @@ __all__ = [
     "Graph",
     "calendar_build",
     "calendar_windows",
-    "calendar_years",
     "check_dict",
     "finding_dict",
     "graph_load",

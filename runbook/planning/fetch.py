@@ -21,6 +21,7 @@ from municipalities.models import DispensationStatus, Merger
 from systems.models import VendorCapacityPeriod
 
 from ..models import CalendarRule, Dependency, FreezeWindow, Step, StepKind
+from ..workdays import calendar_years
 
 #: The fields ``schedule_apply`` writes on a step.
 RESULT_FIELDS = (
@@ -66,12 +67,6 @@ _STEP_VALUES = (
 
 
 # --- the calendar ---------------------------------------------------------------------------------
-
-
-def calendar_years(dates: Iterable[dt.date | None]) -> range:
-    """The years a calendar must know: two before the earliest date given to three after the latest."""
-    years = [d.year for d in dates if d is not None] or [today().year]
-    return range(min(years) - 2, max(years) + 4)
 
 
 def _ns_domain(domain: str | None, merger_id: int) -> str:

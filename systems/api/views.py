@@ -2,13 +2,14 @@
 instances, harmonisations and conversions are scoped to the user's mergers."""
 from __future__ import annotations
 
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema
-from rest_framework import mixins, status, viewsets
+from rest_framework import exceptions, mixins, status, viewsets
 from rest_framework.response import Response
 
 from core.api.etags import ETagMixin, atomic_write
-from municipalities.models import Merger, Municipality
-from municipalities.permissions import restrict
+from municipalities.models import Municipality
+from municipalities.permissions import may_edit_national
 from systems.models import (
     Conversion,
     Domain,
@@ -46,17 +47,8 @@ from .serializers import (
 
 def require_staff(request) -> None:
     """Reference data shared by every merger (areas, vendors' capacity) is changed by staff only."""
-    from django.utils.translation import gettext as _
-    from rest_framework import exceptions
-
-    if not (request.user.is_staff or request.user.is_superuser):
+    if not may_edit_national(request.user):
         raise exceptions.PermissionDenied(_("Only staff may change reference data shared by every merger."))
-
-
-def municipalities_in_scope(user):
-    """Municipalities that are members of the user's mergers (as a subquery)."""
-    links = restrict(Merger.members.through.objects.all(), user, merger_path="merger")
-    return Municipality.objects.filter(pk__in=links.values("municipality_id"))
 
 
 class VendorViewSet(ETagMixin, viewsets.ReadOnlyModelViewSet):
@@ -166,13 +158,13 @@ class SystemInstanceViewSet(
     http_method_names = ["get", "post", "patch", "delete", "head", "options"]
 
     def get_queryset(self):
-        return SystemInstance.objects.filter(municipality__in=municipalities_in_scope(self.request.user)).select_related(
+        return SystemInstance.objects.restrict(self.request.user).select_related(
             "municipality", "system__vendor", "system__domain"
         )
 
     @extend_schema(request=SystemInstanceCreateInput, responses={201: SystemInstanceSerializer})
     def create(self, request, *args, **kwargs):
-        data = SystemInstanceCreateInput(data=request.data, municipalities=municipalities_in_scope(request.user))
+        data = SystemInstanceCreateInput(data=request.data, municipalities=Municipality.objects.restrict(request.user))
         data.is_valid(raise_exception=True)
         values = data.validated_data
         instance = system_instance_create(
@@ -213,8 +205,7 @@ class HarmonisationViewSet(ETagMixin, viewsets.ReadOnlyModelViewSet):
     ordering = ["merger__name", "domain__position", "id"]
 
     def get_queryset(self):
-        qs = Harmonisation.objects.select_related("domain", "target_system__vendor")
-        return restrict(qs, self.request.user, merger_path="merger")
+        return Harmonisation.objects.select_related("domain", "target_system__vendor").restrict(self.request.user)
 
 
 class ConversionViewSet(ETagMixin, viewsets.ReadOnlyModelViewSet):
@@ -225,4 +216,4 @@ class ConversionViewSet(ETagMixin, viewsets.ReadOnlyModelViewSet):
 
     def get_queryset(self):
         qs = Conversion.objects.select_related("harmonisation__domain", "source_instance__municipality")
-        return restrict(qs, self.request.user, merger_path="harmonisation__merger")
+        return qs.restrict(self.request.user)

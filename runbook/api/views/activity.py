@@ -1,7 +1,7 @@
 """API views of what people say and do about a plan: comments on steps (anyone who may comment) and the
 merger's audit trail (read-only).
 
-Every queryset goes through ``municipalities.permissions.restrict`` (outside the user's mergers: 404).
+Every queryset goes through ``Model.objects.restrict(user)`` (outside the user's mergers: 404).
 """
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from rest_framework import mixins, status, viewsets
 from audit.models import Event
 from core.api.etags import ETagMixin
 from municipalities.api.permissions import PolicyMixin
-from municipalities.permissions import Action, restrict
+from municipalities.permissions import Action
 from runbook.api.filters import CommentFilter, EventFilter
 from runbook.api.querysets import steps_in_scope
 from runbook.api.serializers import CommentCreateInput, CommentSerializer, EventSerializer
@@ -27,8 +27,7 @@ class CommentViewSet(ETagMixin, PolicyMixin, mixins.CreateModelMixin, viewsets.R
     ordering = ["-created_at", "-id"]
 
     def get_queryset(self):
-        qs = Comment.objects.select_related("author", "step__runbook")
-        return restrict(qs, self.request.user, merger_path="step__runbook__merger")
+        return Comment.objects.select_related("author", "step__runbook").restrict(self.request.user)
 
     @extend_schema(request=CommentCreateInput, responses={201: CommentSerializer})
     def create(self, request, *args, **kwargs):
@@ -50,4 +49,4 @@ class EventViewSet(ETagMixin, viewsets.ReadOnlyModelViewSet):
     ordering = ["-created_at", "-id"]
 
     def get_queryset(self):
-        return restrict(Event.objects.select_related("actor", "content_type"), self.request.user, merger_path="merger")
+        return Event.objects.select_related("actor", "content_type").restrict(self.request.user)

@@ -4,7 +4,6 @@ by the merger's IT chief (its own) or staff (national), through the calendar ser
 """
 from __future__ import annotations
 
-from django.db.models import Q
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import exceptions, mixins, status, viewsets
@@ -22,16 +21,6 @@ from runbook.models import CalendarRule, FreezeWindow
 from runbook.services import calendar_entry_delete, calendar_entry_save, calendar_may_change
 
 
-def calendar_in_scope(model, user):
-    """National windows or rules (no merger) for everyone signed in; a merger's own within the user's scope."""
-    if not getattr(user, "is_authenticated", False):
-        return model.objects.none()
-    qs = model.objects.select_related("vendor", "domain")
-    if user.is_superuser:
-        return qs
-    return qs.filter(Q(merger__isnull=True) | Q(merger__in=mergers_in_scope(user)))
-
-
 class _CalendarViewSet(
     ETagMixin, mixins.CreateModelMixin, mixins.UpdateModelMixin, mixins.DestroyModelMixin,
     viewsets.ReadOnlyModelViewSet,
@@ -44,7 +33,7 @@ class _CalendarViewSet(
     http_method_names = ["get", "post", "patch", "delete", "head", "options"]
 
     def get_queryset(self):
-        return calendar_in_scope(self.model, self.request.user)
+        return self.model.objects.select_related("vendor", "domain").restrict(self.request.user)
 
     def _input(self, *, partial: bool):
         mergers = mergers_in_scope(self.request.user)

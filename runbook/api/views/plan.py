@@ -1,7 +1,7 @@
 """API views of a merger's plan structure: its runbook, its waves, and the dependencies between steps
 (create and delete are the IT chief's; a cycle is refused).
 
-Every queryset goes through ``municipalities.permissions.restrict`` (outside the user's mergers: 404);
+Every queryset goes through ``Model.objects.restrict(user)`` (outside the user's mergers: 404);
 every write asks the policy (403) and then calls a service inside one transaction with the If-Match check.
 """
 from __future__ import annotations
@@ -12,7 +12,7 @@ from rest_framework.response import Response
 
 from core.api.etags import ETagMixin, atomic_write
 from municipalities.api.permissions import PolicyMixin
-from municipalities.permissions import Action, restrict
+from municipalities.permissions import Action
 from runbook.api.filters import DependencyFilter, WaveFilter
 from runbook.api.querysets import steps_in_scope
 from runbook.api.serializers import (
@@ -32,7 +32,7 @@ class RunbookViewSet(ETagMixin, viewsets.ReadOnlyModelViewSet):
     ordering = ["merger__name"]
 
     def get_queryset(self):
-        return restrict(Runbook.objects.select_related("template"), self.request.user, merger_path="merger")
+        return Runbook.objects.select_related("template").restrict(self.request.user)
 
 
 class WaveViewSet(ETagMixin, viewsets.ReadOnlyModelViewSet):
@@ -42,7 +42,7 @@ class WaveViewSet(ETagMixin, viewsets.ReadOnlyModelViewSet):
     ordering = ["runbook", "number"]
 
     def get_queryset(self):
-        return restrict(Wave.objects.select_related("runbook"), self.request.user, merger_path="runbook__merger")
+        return Wave.objects.select_related("runbook").restrict(self.request.user)
 
 
 class DependencyViewSet(
@@ -56,7 +56,7 @@ class DependencyViewSet(
     ordering = ["runbook", "id"]
 
     def get_queryset(self):
-        return restrict(Dependency.objects.select_related("runbook"), self.request.user, merger_path="runbook__merger")
+        return Dependency.objects.select_related("runbook").restrict(self.request.user)
 
     @extend_schema(request=DependencyCreateInput, responses={201: DependencySerializer})
     def create(self, request, *args, **kwargs):

@@ -7,7 +7,7 @@ free port, and loads two endpoints of the same server in one run with a bounded 
 - ``/api/v1/milestones/?page_size=100`` as a token client (a read-only token of a viewer of every merger),
 - ``/api/v1/ping/`` — a trivial JSON view, the baseline,
 - ``/bench/plain-list/?page_size=100`` — a plain DRF ListAPIView of 100 rows served only by the benchmark
-  (see :func:`bench_application`), the reference the milestones list is held to.
+  (``runbook/management/bench_wsgi.py``), the reference the milestones list is held to.
 
 - ``/api/v1/steps/?page_size=100``, the other hot list,
 - the same two lists and the merger's iCal feed with ``If-None-Match`` (the ETag of a first GET): the
@@ -34,8 +34,14 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.core.management import call_command, get_commands
 from django.core.management.base import BaseCommand, CommandError
+from django.db import connection
+
+from municipalities.models import Membership, Merger, Role
+from municipalities.tokens import api_token_create, api_token_revoke
+from runbook.models import Step, StepKind
 
 HOST = "127.0.0.1"
 BENCH_USER = "bench-api"
@@ -45,41 +51,6 @@ REFERENCE = "/bench/plain-list/?page_size=100"
 STEPS = "/api/v1/steps/?page_size=100"
 #: polling clients: the same GET with ``If-None-Match`` (the ETag of a first GET) → 304 from the stamp
 NOT_MODIFIED = {"milestones 304": MILESTONES, "steps 304": STEPS, "ical 304": "/api/v1/mergers/{merger}/milestones.ics"}
-
-
-def bench_application():
-    """The WSGI app the benchmark serves: mergeplan as it is, plus one reference view at
-    ``/bench/plain-list/`` — a plain DRF ListAPIView (ModelSerializer of 10 step fields, the project's
-    default authentication, permissions and throttling, 100 rows a page) — so that the milestones list is
-    compared with a plain list in the same run, not only with a trivial view."""
-    import types
-
-    import django
-
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "mergeplan.settings")
-    django.setup()
-    from django.core.wsgi import get_wsgi_application
-    from django.urls import include, path
-    from rest_framework import generics, serializers
-
-    from runbook.models import Step
-
-    class PlainSerializer(serializers.ModelSerializer):
-        class Meta:
-            model = Step
-            fields = ["id", "key", "name", "kind", "status", "planned_start", "planned_finish", "total_slack",
-                      "is_critical", "version"]
-
-    class PlainList(generics.ListAPIView):
-        queryset = Step.objects.order_by("id")
-        serializer_class = PlainSerializer
-        filter_backends: list = []
-
-    urls = types.ModuleType("mergeplan_bench_urls")
-    urls.urlpatterns = [path("bench/plain-list/", PlainList.as_view()), path("", include("mergeplan.urls"))]
-    sys.modules[urls.__name__] = urls
-    settings.ROOT_URLCONF = urls.__name__
-    return get_wsgi_application()
 
 
 @dataclass
@@ -233,16 +204,12 @@ class Command(BaseCommand):
                 server.wait(timeout=15)
             except subprocess.TimeoutExpired:
                 server.kill()
-            from municipalities.tokens import api_token_revoke
-
             api_token_revoke(token=token, actor=None)
         self._report(results, workers=workers, concurrency=concurrency)
 
     def _targets(self, port: int, headers: dict) -> dict[str, tuple[str, dict]]:
         """label → (path, headers): the three of every run, then the 304 answers to polling clients (each
         with the ETag its first GET returned)."""
-        from municipalities.models import Merger
-
         targets = {path: (path, headers) for path in (TRIVIAL, REFERENCE, MILESTONES, STEPS)}
         merger = Merger.objects.order_by("pk").values_list("pk", flat=True).first()
         for label, path in NOT_MODIFIED.items():
@@ -293,8 +260,6 @@ class Command(BaseCommand):
     # --- helpers ------------------------------------------------------------------------------------
 
     def _ensure_data(self) -> None:
-        from runbook.models import Step, StepKind
-
         kinds = [StepKind.MILESTONE, StepKind.CHECKPOINT, StepKind.CUTOVER]
         if Step.objects.filter(kind__in=kinds).count() >= 100:
             return
@@ -306,18 +271,11 @@ class Command(BaseCommand):
     def _vacuum(self) -> None:
         """Statistics and visibility map as autovacuum keeps them in a database in use (PostgreSQL): fresh
         data would otherwise get bad plans and heap fetches in its index-only scans."""
-        from django.db import connection
-
         if connection.vendor == "postgresql":
             with connection.cursor() as cursor:
                 cursor.execute("VACUUM ANALYZE")
 
     def _token(self):
-        from django.contrib.auth import get_user_model
-
-        from municipalities.models import Membership, Merger, Role
-        from municipalities.tokens import api_token_create
-
         user, _ = get_user_model().objects.get_or_create(username=BENCH_USER, defaults={"is_active": True})
         have = set(Membership.objects.filter(user=user, role=Role.VIEWER).values_list("merger_id", flat=True))
         Membership.objects.bulk_create(
@@ -336,7 +294,7 @@ class Command(BaseCommand):
         env["LOG_LEVEL"] = "WARNING"
         env["DJANGO_SETTINGS_MODULE"] = "mergeplan.settings"
         cmd = [
-            sys.executable, "-m", "gunicorn", "runbook.management.commands.bench_api:bench_application()",
+            sys.executable, "-m", "gunicorn", "runbook.management.bench_wsgi:application",
             "--workers", str(workers), "--worker-class", "sync", "--bind", f"{HOST}:{port}",
             "--log-level", "warning", "--timeout", "60",
             # ./gunicorn.conf.py (production's) applies; the bench turns its access log and recycling off

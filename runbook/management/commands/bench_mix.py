@@ -48,6 +48,7 @@ import urllib.parse
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import psycopg2
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
@@ -177,8 +178,6 @@ class Command(BaseCommand):
     # --- the stack ------------------------------------------------------------------------------------
 
     def _sql(self, statement: str) -> None:
-        import psycopg2
-
         conn = psycopg2.connect(self.pg_admin_url)
         conn.autocommit = True
         try:
