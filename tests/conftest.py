@@ -1,12 +1,18 @@
+"""Fixtures and hooks of every test: the pinned settings, and the switching of data shared per module
+(tests/support/shared.py)."""
 import pytest
+
+from tests.support import shared
+from tests.support.pinned import PINNED_SETTINGS
 
 
 @pytest.fixture(autouse=True)
 def _pinned_clock(settings):
-    """Tests run on the demo's planning date unless a test pins another."""
-    import datetime as dt
+    """Tests run on the demo's planning date, in Danish, with Celery eager and a fast password hasher,
+    unless a test pins another."""
+    for name, value in PINNED_SETTINGS.items():
+        setattr(settings, name, value)
 
-    settings.MERGEPLAN_TODAY = dt.date(2006, 3, 15)
-    settings.LANGUAGE_CODE = "da"
-    settings.CELERY_TASK_ALWAYS_EAGER = True
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]  # speed, tests only
+
+def pytest_runtest_setup(item):
+    shared.before_test(item)

@@ -18,9 +18,6 @@ from tests.factories import MembershipFactory, UserFactory, merger_with_runbook
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture(autouse=True)
-def _fast_passwords(settings):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 OUR_APPS = {"municipalities", "systems", "runbook"}
 
 

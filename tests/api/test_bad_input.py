@@ -6,7 +6,7 @@ import pytest
 from audit.models import Event
 from runbook.models import Comment, Dependency, Step
 from systems.models import SystemInstance
-from tests.api.conftest import client_for, if_match
+from tests.support.api import client_for, if_match
 
 
 def _state() -> tuple:

@@ -10,8 +10,8 @@ from audit.models import Event
 from municipalities.models import Role
 from runbook.baselines import baseline_capture
 from runbook.models import Baseline, BaselineEntry, Step, StepKind
-from tests.api.conftest import client_for
 from tests.factories import MembershipFactory
+from tests.support.api import client_for
 
 pytestmark = pytest.mark.django_db
 

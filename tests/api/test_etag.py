@@ -10,7 +10,8 @@ from django.db import connection
 
 from audit.models import Event
 from runbook.models import CalendarRule, FreezeWindow
-from tests.api.conftest import build_world, client_for
+from tests.support.api import client_for
+from tests.support.worlds import build_api_world as build_world
 
 RESOURCES = ["municipalities", "mergers", "vendors", "domains", "systems", "system-instances", "harmonisations",
              "conversions", "runbooks", "steps", "milestones", "checkpoints", "dependencies", "events"]
@@ -93,7 +94,7 @@ def _blind_writes(world, extra_system) -> list[tuple[str, str, object]]:
     """Every write to an existing, versioned object (method, url, body), each one the chief may make."""
     from runbook.models import Dependency, Step
     from systems.models import VendorCapacityPeriod
-    from tests.api.conftest import loose_instance
+    from tests.support.api import loose_instance
 
     step = world.step(world.a, "1")
     period = VendorCapacityPeriod.objects.create(vendor=extra_system.vendor, start="2006-07-01", end="2006-08-31",

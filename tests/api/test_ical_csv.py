@@ -12,7 +12,7 @@ from municipalities.tokens import feed_token_create, feed_token_revoke, feed_url
 from runbook.models import Step, StepKind
 from runbook.planning import schedule_apply
 from runbook.services import step_update
-from tests.api.conftest import client_for
+from tests.support.api import client_for
 
 MILESTONE_KINDS = [StepKind.MILESTONE, StepKind.CHECKPOINT, StepKind.CUTOVER]
 

@@ -12,7 +12,7 @@ from django.utils import timezone
 
 from municipalities.tokens import feed_token_create, feed_url
 from runbook.models import Runbook, Step
-from tests.api.conftest import client_for
+from tests.support.api import client_for
 
 LISTS = ["/api/v1/milestones/", "/api/v1/steps/", "/api/v1/milestones/?page_size=5&ordering=-id",
          "/api/v1/steps/?format=csv"]

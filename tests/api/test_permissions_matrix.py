@@ -1,236 +1,262 @@
 """Every endpoint and action × every role → the expected status; rejected writes change nothing.
 
-Roles: anonymous, viewer, coordinator (of member 2 of merger A), vendor advisor (KMD, member of merger A
-only), IT chief (of A), a read-only token (of A's chief), and an outsider (no merger). Objects of merger
-B are outside everyone's scope here: 404.
+One class per endpoint, its tests from the mixins of ``tests.support.endpoints``: a new endpoint gets its
+permission tests by declaring its class here. Roles: anonymous, viewer, coordinator (of member 2 of merger
+A), vendor advisor (KMD, member of merger A only), IT chief (of A), a read-only token (of A's chief), and an
+outsider (no merger). Objects of merger B are outside everyone's scope here: 404.
 """
 from __future__ import annotations
 
-import pytest
-
-from audit.events import ACCESS_VERBS
 from audit.models import Event
 from municipalities.models import Merger
-from runbook.models import CheckpointSignoff, Comment, Dependency, Step
-from systems.models import SystemInstance
-from tests.api.conftest import client_for, if_match, loose_instance
+from runbook.models import Comment, Dependency, Step
+from runbook.services import comment_add
+from systems.models import Conversion, Domain, Harmonisation, System, SystemInstance, Vendor
+from tests.support.api import client_for, if_match, loose_instance
+from tests.support.endpoints import (
+    CommandTests,
+    CreateTests,
+    DeleteTests,
+    ListTests,
+    RetrieveTests,
+    SubresourceTests,
+    UpdateTests,
+    Write,
+)
 
-ROLES = ["anonymous", "viewer", "coordinator", "advisor", "chief", "readonly", "outsider"]
+# expected statuses, in ROLES order: anonymous, viewer, coordinator, advisor, chief, readonly, outsider
 
-# --- reads -------------------------------------------------------------------------------------------
-
-SCOPED = ["municipalities", "mergers", "system-instances", "harmonisations", "conversions", "runbooks", "steps",
-          "milestones", "checkpoints", "dependencies", "comments", "events"]
-GLOBAL = ["vendors", "domains", "systems"]
-
-
-def _object_of(world, resource: str, merger):
-    """One object of ``resource`` in ``merger`` (its id)."""
-    from runbook.models import Comment as C
-    from runbook.services import comment_add
-    from systems.models import Conversion, Harmonisation
-
-    match resource:
-        case "municipalities":
-            return merger.members.order_by("code").first().pk
-        case "mergers":
-            return merger.pk
-        case "system-instances":
-            return SystemInstance.objects.filter(municipality__mergers=merger).first().pk
-        case "harmonisations":
-            return Harmonisation.objects.filter(merger=merger).first().pk
-        case "conversions":
-            return Conversion.objects.filter(harmonisation__merger=merger).first().pk
-        case "runbooks":
-            return merger.runbook.pk
-        case "steps":
-            return Step.objects.filter(runbook__merger=merger).first().pk
-        case "milestones":
-            return Step.objects.filter(runbook__merger=merger, kind="milestone").first().pk
-        case "checkpoints":
-            return world.checkpoint(merger).pk
-        case "dependencies":
-            return Dependency.objects.filter(runbook__merger=merger).first().pk
-        case "comments":
-            chief = Merger.objects.get(pk=merger.pk).memberships.get(role="it_chief").user
-            comment_add(step=Step.objects.filter(runbook__merger=merger).first(), author=chief, body="Hej")
-            return C.objects.filter(step__runbook__merger=merger).first().pk
-        case "events":
-            return Event.objects.filter(merger=merger).first().pk
-        case "vendors":
-            from systems.models import Vendor
-
-            return Vendor.objects.first().pk
-        case "domains":
-            from systems.models import Domain
-
-            return Domain.objects.order_by("pk").first().pk if merger is world.a else Domain.objects.last().pk
-        case "systems":
-            from systems.models import System
-
-            return System.objects.filter(instances__municipality__mergers=merger).first().pk
-    raise AssertionError(resource)
+# --- reference data: everyone signed in reads it ----------------------------------------------------------
 
 
-@pytest.mark.parametrize("role", ROLES)
-@pytest.mark.parametrize("resource", SCOPED + GLOBAL)
-def test_read(world, role, resource):
-    client = client_for(world, role)
-    own = _object_of(world, resource, world.a)
-    foreign = _object_of(world, resource, world.b)
+class TestVendors(ListTests, RetrieveTests):
+    resource = "vendors"
+    global_data = True
 
-    lst = client.get(f"/api/v1/{resource}/")
-    detail = client.get(f"/api/v1/{resource}/{own}/")
-    other = client.get(f"/api/v1/{resource}/{foreign}/")
-
-    if role == "anonymous":
-        assert (lst.status_code, detail.status_code, other.status_code) == (401, 401, 401)
-        return
-    assert lst.status_code == 200
-    ids = {row["id"] for row in lst.json()["results"]}
-    if resource in GLOBAL:
-        assert (detail.status_code, other.status_code) == (200, 200)
-    elif role == "outsider":
-        assert ids == set()
-        assert (detail.status_code, other.status_code) == (404, 404)
-    else:
-        assert own in ids and foreign not in ids
-        assert (detail.status_code, other.status_code) == (200, 404)
+    def object_in(self, world, merger):
+        return Vendor.objects.first().pk
 
 
-@pytest.mark.parametrize("role", ROLES)
-def test_read_merger_subresources(world, role):
-    client = client_for(world, role)
-    urls = [f"/api/v1/mergers/{world.a.pk}/schedule/", f"/api/v1/mergers/{world.a.pk}/progress/",
-            f"/api/v1/mergers/{world.a.pk}/milestones.ics"]
-    codes = [client.get(u).status_code for u in urls]
-    foreign = [client.get(u.replace(f"/{world.a.pk}/", f"/{world.b.pk}/")).status_code for u in urls]
-    expected = {"anonymous": 401, "outsider": 404}.get(role, 200)
-    assert codes == [expected] * 3
-    assert foreign == [401 if role == "anonymous" else 404] * 3
+class TestDomains(ListTests, RetrieveTests):
+    resource = "domains"
+    global_data = True
+
+    def object_in(self, world, merger):
+        domain = Domain.objects.order_by("pk").first() if merger.pk == world.a.pk else Domain.objects.last()
+        return domain.pk
 
 
-# --- writes ------------------------------------------------------------------------------------------
+class TestSystems(ListTests, RetrieveTests):
+    resource = "systems"
+    global_data = True
+
+    def object_in(self, world, merger):
+        return System.objects.filter(instances__municipality__mergers=merger).first().pk
 
 
-def _counts() -> dict:
-    return {
-        # a token's use is recorded (logins) even when the write is refused; that is no change
-        "events": Event.objects.exclude(verb__in=ACCESS_VERBS).count(),
-        "dependencies": Dependency.objects.count(),
-        "comments": Comment.objects.count(),
-        "signoffs": CheckpointSignoff.objects.count(),
-        "instances": SystemInstance.objects.count(),
-        "steps": Step.objects.count(),
-        "step_versions": sorted(Step.objects.values_list("version", flat=True)),
-        "step_status": sorted(Step.objects.values_list("status", flat=True)),
-        "mergers": sorted(Merger.objects.values_list("version", "dispensation_status")),
+# --- a merger's data: its roles only ----------------------------------------------------------------------
+
+
+class TestMunicipalities(ListTests, RetrieveTests):
+    resource = "municipalities"
+
+    def object_in(self, world, merger):
+        return merger.members.order_by("code").first().pk
+
+
+class TestMergers(ListTests, RetrieveTests, SubresourceTests, UpdateTests, CommandTests):
+    resource = "mergers"
+    subresources = ("schedule/", "progress/", "milestones.ics")
+
+    def object_in(self, world, merger):
+        return merger.pk
+
+    updates = {
+        "dispensation": Write(
+            target=lambda s: s.merger.pk,
+            body=lambda s: {"dispensation_status": "granted", "dispensation_date": "2006-07-01"},
+            expect=(401, 403, 403, 403, 200, 403, 404),
+        ),
+    }
+    commands = {
+        # 202: the replan is queued, and its events come with the run
+        "recompute": Write(
+            target=lambda s: s.merger.pk, command="recompute", records_event=False,
+            expect=(401, 403, 403, 403, 202, 403, 404),
+        ),
     }
 
 
-def _write(world, action: str, merger, extra_system):
-    """(method, url, body) of one write of ``action`` against ``merger``."""
-    own = world.own_municipality if merger is world.a else merger.members.order_by("code")[1]
-    other = world.other_municipality if merger is world.a else merger.members.order_by("code")[2]
-    match action:
-        case "step_patch":
-            return "patch", f"/api/v1/steps/{world.step(merger, '1').pk}/", {"description": "Ny beskrivelse"}
-        case "transition_own":
-            return "post", f"/api/v1/steps/{world.step(merger, '3-', own).pk}/transition/", {"status": "in_progress"}
-        case "transition_other":
-            return ("post", f"/api/v1/steps/{world.step(merger, '3-', other).pk}/transition/",
-                    {"status": "in_progress"})
-        case "transition_chief_step":
-            return "post", f"/api/v1/steps/{world.step(merger, '1').pk}/transition/", {"status": "in_progress"}
-        case "sign":
-            return ("post", f"/api/v1/checkpoints/{world.checkpoint(merger).pk}/sign/",
-                    {"decision": "go", "override_reason": "before the rehearsal, on purpose"})
-        case "dispensation":
-            return ("patch", f"/api/v1/mergers/{merger.pk}/",
-                    {"dispensation_status": "granted", "dispensation_date": "2006-07-01"})
-        case "recompute":
-            return "post", f"/api/v1/mergers/{merger.pk}/recompute/", None
-        case "dependency_add":
-            return ("post", "/api/v1/dependencies/",
-                    {"predecessor": world.step(merger, "1").pk, "successor": world.step(merger, "6").pk})
-        case "dependency_remove":
-            dep = Dependency.objects.filter(runbook__merger=merger).order_by("pk").first()
-            return "delete", f"/api/v1/dependencies/{dep.pk}/", None
-        case "step_create":
-            return "post", "/api/v1/steps/", {"runbook": merger.runbook.pk, "name": "Ny opgave", "phase": 1}
-        case "step_delete":
-            return "delete", f"/api/v1/steps/{world.step(merger, '2-').pk}/", None
-        case "comment":
-            return "post", "/api/v1/comments/", {"step": world.step(merger, "1").pk, "body": "Tak for det"}
-        case "instance_add_own":
-            return "post", "/api/v1/system-instances/", {"municipality": own.code, "system": extra_system.pk}
-        case "instance_add_other":
-            return "post", "/api/v1/system-instances/", {"municipality": other.code, "system": extra_system.pk}
-        case "instance_patch_own":
-            inst = SystemInstance.objects.filter(municipality=own).first()
-            return "patch", f"/api/v1/system-instances/{inst.pk}/", {"notes": "Kører på ny server"}
-        case "instance_patch_other":
-            inst = SystemInstance.objects.filter(municipality=other).first()
-            return "patch", f"/api/v1/system-instances/{inst.pk}/", {"notes": "Kører på ny server"}
-        case "instance_delete_own":
-            inst = loose_instance(own, extra_system)
-            return "delete", f"/api/v1/system-instances/{inst.pk}/", None
-    raise AssertionError(action)
+class TestSystemInstances(ListTests, RetrieveTests, CreateTests, UpdateTests, DeleteTests):
+    resource = "system-instances"
+
+    def object_in(self, world, merger):
+        return SystemInstance.objects.filter(municipality__mergers=merger).first().pk
+
+    creates = {
+        "instance_add_own": Write(
+            body=lambda s: {"municipality": s.own.code, "system": s.extra_system.pk},
+            expect=(401, 403, 201, 403, 201, 403, 400),
+        ),
+        "instance_add_other": Write(
+            body=lambda s: {"municipality": s.other.code, "system": s.extra_system.pk},
+            expect=(401, 403, 403, 403, 201, 403, 400),
+        ),
+    }
+    updates = {
+        "instance_patch_own": Write(
+            target=lambda s: SystemInstance.objects.filter(municipality=s.own).first().pk,
+            body=lambda s: {"notes": "Kører på ny server"},
+            expect=(401, 403, 200, 403, 200, 403, 404),
+        ),
+        "instance_patch_other": Write(
+            target=lambda s: SystemInstance.objects.filter(municipality=s.other).first().pk,
+            body=lambda s: {"notes": "Kører på ny server"},
+            expect=(401, 403, 403, 403, 200, 403, 404),
+        ),
+    }
+    deletes = {
+        "instance_delete_own": Write(
+            target=lambda s: loose_instance(s.own, s.extra_system).pk,
+            expect=(401, 403, 204, 403, 204, 403, 404),
+        ),
+    }
 
 
-#: action → expected status per role (anonymous, viewer, coordinator, advisor, chief, readonly, outsider)
-WRITES = {
-    "step_patch":            (401, 403, 403, 403, 200, 403, 404),
-    "transition_own":        (401, 403, 200, 200, 200, 403, 404),
-    "transition_other":      (401, 403, 403, 200, 200, 403, 404),
-    "transition_chief_step": (401, 403, 403, 403, 200, 403, 404),
-    "sign":                  (401, 403, 403, 200, 200, 403, 404),
-    "dispensation":          (401, 403, 403, 403, 200, 403, 404),
-    "recompute":             (401, 403, 403, 403, 202, 403, 404),
-    "dependency_add":        (401, 403, 403, 403, 201, 403, 400),
-    "dependency_remove":     (401, 403, 403, 403, 204, 403, 404),
-    "step_create":           (401, 403, 403, 403, 201, 403, 400),
-    "step_delete":           (401, 403, 403, 403, 204, 403, 404),
-    "comment":               (401, 403, 201, 201, 201, 403, 400),
-    "instance_add_own":      (401, 403, 201, 403, 201, 403, 400),
-    "instance_add_other":    (401, 403, 403, 403, 201, 403, 400),
-    "instance_patch_own":    (401, 403, 200, 403, 200, 403, 404),
-    "instance_patch_other":  (401, 403, 403, 403, 200, 403, 404),
-    "instance_delete_own":   (401, 403, 204, 403, 204, 403, 404),
-}
-CASES = [(action, role, codes[i]) for action, codes in WRITES.items() for i, role in enumerate(ROLES)]
+class TestHarmonisations(ListTests, RetrieveTests):
+    resource = "harmonisations"
+
+    def object_in(self, world, merger):
+        return Harmonisation.objects.filter(merger=merger).first().pk
 
 
-@pytest.mark.parametrize(("action", "role", "expected"), CASES, ids=[f"{a}-{r}" for a, r, _ in CASES])
-def test_write(world, extra_system, action, role, expected):
-    client = client_for(world, role)
-    method, url, body = _write(world, action, world.a, extra_system)
-    headers = if_match(client, url)
-    before = _counts()
+class TestConversions(ListTests, RetrieveTests):
+    resource = "conversions"
 
-    response = getattr(client, method)(url, body, format="json", **headers)
-
-    assert response.status_code == expected, response.content
-    if expected >= 400:
-        assert _counts() == before
-    elif action != "recompute":
-        assert _counts()["events"] > before["events"], "every write leaves an Event"
+    def object_in(self, world, merger):
+        return Conversion.objects.filter(harmonisation__merger=merger).first().pk
 
 
-@pytest.mark.parametrize("action", list(WRITES))
-def test_write_to_other_merger_is_404_and_changes_nothing(world, extra_system, action):
-    """The chief of A reaches nothing of merger B: 404 (or 400 naming the field for references in a body)."""
-    client = client_for(world, "chief")
-    method, url, body = _write(world, action, world.b, extra_system)
-    headers = if_match(client, url)
-    before = _counts()
+class TestRunbooks(ListTests, RetrieveTests):
+    resource = "runbooks"
 
-    response = getattr(client, method)(url, body, format="json", **headers)
+    def object_in(self, world, merger):
+        return merger.runbook.pk
 
-    assert response.status_code in (400, 404), response.content
-    if response.status_code == 400:
-        assert set(response.json()) & {"predecessor", "successor", "step", "municipality", "runbook"}
-    assert _counts() == before
+
+class TestSteps(ListTests, RetrieveTests, CreateTests, UpdateTests, DeleteTests, CommandTests):
+    resource = "steps"
+
+    def object_in(self, world, merger):
+        return Step.objects.filter(runbook__merger=merger).first().pk
+
+    creates = {
+        "step_create": Write(
+            body=lambda s: {"runbook": s.merger.runbook.pk, "name": "Ny opgave", "phase": 1},
+            expect=(401, 403, 403, 403, 201, 403, 400),
+        ),
+    }
+    updates = {
+        "step_patch": Write(
+            target=lambda s: s.world.step(s.merger, "1").pk,
+            body=lambda s: {"description": "Ny beskrivelse"},
+            expect=(401, 403, 403, 403, 200, 403, 404),
+        ),
+    }
+    deletes = {
+        "step_delete": Write(
+            target=lambda s: s.world.step(s.merger, "2-").pk,
+            expect=(401, 403, 403, 403, 204, 403, 404),
+        ),
+    }
+    commands = {
+        "transition_own": Write(
+            target=lambda s: s.world.step(s.merger, "3-", s.own).pk, command="transition",
+            body=lambda s: {"status": "in_progress"},
+            expect=(401, 403, 200, 200, 200, 403, 404),
+        ),
+        "transition_other": Write(
+            target=lambda s: s.world.step(s.merger, "3-", s.other).pk, command="transition",
+            body=lambda s: {"status": "in_progress"},
+            expect=(401, 403, 403, 200, 200, 403, 404),
+        ),
+        "transition_chief_step": Write(
+            target=lambda s: s.world.step(s.merger, "1").pk, command="transition",
+            body=lambda s: {"status": "in_progress"},
+            expect=(401, 403, 403, 403, 200, 403, 404),
+        ),
+    }
+
+
+class TestMilestones(ListTests, RetrieveTests):
+    resource = "milestones"
+
+    def object_in(self, world, merger):
+        return Step.objects.filter(runbook__merger=merger, kind="milestone").first().pk
+
+
+class TestCheckpoints(ListTests, RetrieveTests, CommandTests):
+    resource = "checkpoints"
+
+    def object_in(self, world, merger):
+        return world.checkpoint(merger).pk
+
+    commands = {
+        "sign": Write(
+            target=lambda s: s.world.checkpoint(s.merger).pk, command="sign",
+            body=lambda s: {"decision": "go", "override_reason": "before the rehearsal, on purpose"},
+            expect=(401, 403, 403, 200, 200, 403, 404),
+        ),
+    }
+
+
+class TestDependencies(ListTests, RetrieveTests, CreateTests, DeleteTests):
+    resource = "dependencies"
+
+    def object_in(self, world, merger):
+        return Dependency.objects.filter(runbook__merger=merger).first().pk
+
+    creates = {
+        "dependency_add": Write(
+            body=lambda s: {
+                "predecessor": s.world.step(s.merger, "1").pk, "successor": s.world.step(s.merger, "6").pk,
+            },
+            expect=(401, 403, 403, 403, 201, 403, 400),
+        ),
+    }
+    deletes = {
+        "dependency_remove": Write(
+            target=lambda s: Dependency.objects.filter(runbook__merger=s.merger).order_by("pk").first().pk,
+            expect=(401, 403, 403, 403, 204, 403, 404),
+        ),
+    }
+
+
+class TestComments(ListTests, RetrieveTests, CreateTests):
+    resource = "comments"
+
+    def object_in(self, world, merger):
+        """A comment of the merger's chief on its first step (the factory merger has none)."""
+        chief = Merger.objects.get(pk=merger.pk).memberships.get(role="it_chief").user
+        comment_add(step=Step.objects.filter(runbook__merger=merger).first(), author=chief, body="Hej")
+        return Comment.objects.filter(step__runbook__merger=merger).first().pk
+
+    creates = {
+        "comment": Write(
+            body=lambda s: {"step": s.world.step(s.merger, "1").pk, "body": "Tak for det"},
+            expect=(401, 403, 201, 201, 201, 403, 400),
+        ),
+    }
+
+
+class TestEvents(ListTests, RetrieveTests):
+    resource = "events"
+
+    def object_in(self, world, merger):
+        return Event.objects.filter(merger=merger).first().pk
+
+
+# --- tokens -----------------------------------------------------------------------------------------------
 
 
 def test_read_only_token_reads(world):

@@ -18,8 +18,8 @@ from audit.models import Event
 from municipalities.models import DispensationStatus
 from runbook.models import CalendarRule, FreezeWindow, Runbook, Step, StepKind
 from systems.models import Domain, LegalBinding, Vendor, VendorCapacityPeriod
-from tests.api.conftest import client_for, written
 from tests.factories import UserFactory, merger_with_runbook
+from tests.support.api import client_for, written
 
 
 @pytest.fixture

@@ -11,7 +11,7 @@ import pytest
 from django.core.management import call_command
 
 from municipalities.tokens import api_token_create
-from tests.api.conftest import client_for
+from tests.support.api import client_for
 
 
 def test_schema_generates_without_warnings_and_validates(db):

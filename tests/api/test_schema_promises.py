@@ -14,7 +14,7 @@ import json
 import pytest
 from django.test import override_settings
 
-from tests.api.conftest import client_for, if_match
+from tests.support.api import client_for, if_match
 
 
 @pytest.fixture(scope="module")

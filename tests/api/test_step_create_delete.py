@@ -7,7 +7,7 @@ import pytest
 from audit.models import Event
 from runbook.models import Dependency, Step, StepStatus
 from runbook.services import step_transition
-from tests.api.conftest import client_for, if_match
+from tests.support.api import client_for, if_match
 
 pytestmark = pytest.mark.django_db
 

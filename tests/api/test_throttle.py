@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from django.core.cache import cache
 
-from tests.api.conftest import client_for
+from tests.support.api import client_for
 
 
 @pytest.fixture

@@ -13,7 +13,7 @@ from django.utils import timezone
 from municipalities.api.authentication import invalidate_token_cache
 from municipalities.models import ApiToken
 from municipalities.tokens import api_token_create, api_token_revoke
-from tests.api.conftest import client_for
+from tests.support.api import client_for
 
 
 @pytest.fixture

@@ -1,8 +1,8 @@
 """The policy: what each role may do, and what an outsider sees (nothing)."""
 import pytest
 
-from municipalities.models import Role
-from municipalities.permissions import Action, accesses_for, merger_access, restrict, visible_mergers
+from municipalities.models import Merger, Role
+from municipalities.permissions import Action, accesses_for, merger_access
 from runbook.models import Step
 from tests.factories import MembershipFactory, UserFactory, VendorFactory, merger_with_runbook
 
@@ -77,11 +77,11 @@ def test_coordinator_edits_only_own_inventory(world):
 
 def test_scope_choke_point(world):
     merger, users, *_ = world
-    assert list(visible_mergers(users["viewer"])) == [merger]
-    assert merger not in visible_mergers(users["outsider"])
-    steps = restrict(Step.objects.all(), users["outsider"], merger_path="runbook__merger")
+    assert list(Merger.objects.restrict(users["viewer"])) == [merger]
+    assert merger not in Merger.objects.restrict(users["outsider"])
+    steps = Step.objects.restrict(users["outsider"])
     assert not steps.filter(runbook__merger=merger).exists() and steps.exists()
-    assert restrict(Step.objects.all(), users["superuser"], merger_path="runbook__merger").count() == Step.objects.count()
+    assert Step.objects.restrict(users["superuser"]).count() == Step.objects.count()
     assert set(accesses_for(users["chief"])) == {merger.pk}
 
 
@@ -90,7 +90,7 @@ def test_anonymous_sees_nothing(world):
 
     merger, *_ = world
     assert not merger_access(AnonymousUser(), merger).can_view
-    assert not visible_mergers(AnonymousUser()).exists()
+    assert not Merger.objects.restrict(AnonymousUser()).exists()
 
 
 def test_merger_access_is_one_query(world, django_assert_num_queries):

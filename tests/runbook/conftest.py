@@ -1,15 +1,21 @@
-"""The runbook tests' shared world: an IT chief and a merger of three municipalities in two areas, with its
-runbook instantiated from the small test template (not yet scheduled)."""
+"""Fixtures of the runbook tests: an IT chief and the merger they lead (see
+``tests.support.worlds.RunbookWorld``), built once per module, a fresh copy per test."""
 import pytest
 
-from tests.factories import UserFactory, merger_with_runbook
+from tests.factories import UserFactory
+from tests.support.shared import shared_per_module
+from tests.support.worlds import build_runbook_world
+
+_runbook_world = shared_per_module(build_runbook_world, name="_runbook_world")
 
 
 @pytest.fixture
-def chief():
+def chief(db):
+    """The user ``chief``: the merger's IT chief when the test has the merger (the factory gets a user by
+    username before it creates one)."""
     return UserFactory(username="chief")
 
 
 @pytest.fixture
-def merger(chief):
-    return merger_with_runbook(municipalities=3, domains=2, chief=chief)
+def merger(_runbook_world, db):
+    return _runbook_world.fresh().merger

@@ -10,7 +10,7 @@ from django.utils import translation
 from audit.models import Event
 from municipalities.models import DispensationStatus, Merger, Role
 from municipalities.services import merger_dispensation_set
-from runbook.baselines import baseline_capture, baseline_slip
+from runbook.baselines import baseline_capture, baseline_compare
 from runbook.models import Runbook, ScheduleRequest, Step, StepKind, Wave
 from runbook.planning.apply import _apply, schedule_apply, schedule_apply_all
 from runbook.planning.counters import _request_bump, _requested_counters
@@ -299,10 +299,10 @@ def test_baseline_capture_and_slip(merger, chief):
     assert Event.objects.filter(verb="baseline_captured", object_id=baseline.pk).exists()
     step_update(step=steps(merger, key="1").get(), actor=chief, data={"duration_days": 10})
     schedule_apply(merger)
-    slip = {row["key"]: row for row in baseline_slip(merger.runbook)}
-    assert slip["1"]["slip_days"] == 5 and slip["1"]["start_slip_days"] == 0
-    assert slip["4"]["slip_days"] == 5
-    assert slip["5-area0"]["slip_days"] == 0  # the cutover waits for the legal date anyway
+    slip = {row.key: row for row in baseline_compare(base=baseline).rows}
+    assert slip["1"].finish_variance == 5 and slip["1"].start_variance == 0
+    assert slip["4"].finish_variance == 5
+    assert slip["5-area0"].finish_variance == 0  # the cutover waits for the legal date anyway
 
 
 def test_baseline_name_is_required_and_unique(merger, chief):

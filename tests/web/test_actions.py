@@ -200,7 +200,7 @@ def test_concurrent_form_posts_one_wins_the_others_get_409(settings):
     import threading
 
     from runbook.planning import recompute_deferred
-    from tests.web.conftest import build_world
+    from tests.support.worlds import build_page_world as build_world
 
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     settings.CELERY_TASK_ALWAYS_EAGER = False

@@ -12,7 +12,7 @@ from django.urls import reverse
 from audit.models import Event
 from runbook.baselines import baseline_capture
 from runbook.models import Baseline, Step, StepKind
-from tests.web.conftest import build_world
+from tests.support.worlds import build_page_world as build_world
 
 pytestmark = pytest.mark.django_db
 

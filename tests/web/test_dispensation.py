@@ -56,7 +56,7 @@ def test_granting_is_recorded_through_the_service(world, settings):
 
 @pytest.mark.django_db(transaction=True)
 def test_granting_moves_the_cutovers_before_the_legal_date(settings):
-    from tests.web.conftest import build_world
+    from tests.support.worlds import build_page_world as build_world
 
     settings.MERGEPLAN_RECOMPUTE_COUNTDOWN = 0
     world = build_world()
@@ -100,7 +100,7 @@ def test_a_stale_form_is_a_conflict_not_an_overwrite(world):
 
 @pytest.mark.parametrize("size", [(3, 2), (5, 4)])
 def test_dispensation_page_queries_are_fixed(size, db, django_assert_num_queries):
-    from tests.web.conftest import build_world
+    from tests.support.worlds import build_page_world as build_world
 
     world = build_world(municipalities=size[0], domains=size[1])
     chief = world.client("chief")

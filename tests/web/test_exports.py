@@ -15,7 +15,7 @@ from openpyxl import load_workbook
 
 from runbook.baselines import baseline_capture
 from runbook.models import Step, StepKind
-from tests.web.conftest import build_world
+from tests.support.worlds import build_page_world as build_world
 
 pytestmark = pytest.mark.django_db
 

@@ -7,6 +7,7 @@ from django.urls import reverse
 
 from runbook.models import StepStatus
 from runbook.services import step_transition
+from systems.models import SystemInstance
 
 pytestmark = pytest.mark.django_db
 
@@ -114,6 +115,7 @@ def test_dashboard_shows_countdown_progress_and_verdict(world):
     assert ctx["verdict"].level in ("red", "amber", "green")
     assert ctx["verdict"].reasons
     body = response.content.decode()
+    assert f'class="verdict verdict-{ctx["verdict"].level}"' in body
     assert "292" in body
     assert '<svg' in body  # burn-up
 
@@ -175,20 +177,32 @@ def test_runbook_bad_filter_is_ignored_not_500(world):
     assert response.status_code == 200
 
 
+def _rows_offering_a_status_change(body: str) -> set[int]:
+    """The steps whose row on the runbook page offers the "Change status" control."""
+    rows = body.split('<tr id="step-row-')[1:]
+    return {int(row.split('"', 1)[0]) for row in rows if 'class="status-change"' in row.split("</tr>", 1)[0]}
+
+
 def test_runbook_shows_status_forms_only_where_allowed(world):
     response = world.client("coordinator").get(merger_url("merger-runbook", world))
     for row in response.context["rows"]:
         step = row["step"]
         assert row["can_change"] == (step.assignee_municipality_id == world.own_municipality.pk)
+    allowed = {row["step"].pk for row in response.context["rows"] if row["can_change"] and row["allowed"]}
+    assert allowed, "the coordinator may change the steps of their own municipality"
+    assert _rows_offering_a_status_change(response.content.decode()) == allowed
     viewer = world.client("viewer").get(merger_url("merger-runbook", world))
-    assert 'name="status"' not in viewer.content.decode().split("<table", 1)[1]
+    assert _rows_offering_a_status_change(viewer.content.decode()) == set()
 
 
 def test_systems_matrix_cells_and_conversion_links(world):
     response = world.client("chief").get(merger_url("merger-systems", world))
     body = response.content.decode()
     assert "?conversion=" in body
-    assert "inferred" in body  # SystemInstance.is_inferred defaults to True: shown as such
+    # SystemInstance.is_inferred defaults to True: every instance in the matrix is shown as such
+    instances = body.split('<table class="matrix">', 1)[1].split('<div class="cell-item">')[1:]
+    assert len(instances) == SystemInstance.objects.filter(municipality__mergers=world.merger).count() > 0
+    assert all('class="inferred"' in cell.split("</div>", 1)[0] for cell in instances)
     # one row per area, one cell per member municipality (the matrix is areas × municipalities)
     rows = response.context["rows"]
     assert len(rows) == len(response.context["domains"]) > 0
