@@ -15,9 +15,8 @@ from core.exceptions import ApplicationError
 from municipalities.admin import ReadOnlyAdmin, ReadOnlyInline, ScopedAdmin, ScopedInline, ScopedRelatedFilter
 from municipalities.models import Merger
 from municipalities.permissions import Action
-
-from . import models as m
-from .services import (
+from runbook import models as m
+from runbook.services import (
     PLAN_FIELDS,
     calendar_rule_check,
     comment_add,

@@ -12,4 +12,4 @@ class RunbookConfig(AppConfig):
         # (runbook.task_names) instead of importing this module. Connect the receivers of the signals the
         # apps below send to ask for replans (they may not import the runbook). Neither module is
         # importable before the models are.
-        from . import receivers, tasks  # noqa: F401
+        from runbook import receivers, tasks  # noqa: F401

@@ -26,8 +26,7 @@ from core.exceptions import ApplicationError, PermissionDeniedError
 from core.i18n import bilingual, language_code
 from engine import calendar as cal_mod
 from municipalities.permissions import Action, merger_access
-
-from .models import Baseline, BaselineEntry, Runbook, Step, StepKind
+from runbook.models import Baseline, BaselineEntry, Runbook, Step, StepKind
 
 #: The order in which the first baseline is "the latest": the one definition pages, API and exports use.
 LATEST_ORDER = ("-captured_at", "-pk")

@@ -4,7 +4,7 @@ from __future__ import annotations
 from django.http import HttpRequest
 from django.utils.functional import SimpleLazyObject
 
-from .overview_selectors import open_no_gos
+from runbook.selectors.overview import open_no_gos
 
 
 def merger_alerts(request: HttpRequest) -> dict:

@@ -64,8 +64,7 @@ from dataclasses import dataclass
 from django.db import transaction
 
 from municipalities.models import Role
-
-from .models import (
+from runbook.models import (
     Direction,
     Phase,
     PlanTag,

@@ -3,7 +3,7 @@
 Digest: one plain-text e-mail per user per day of the steps that concern them — due in the next 10
 working days, overdue, and at risk — in the site's language (``digest_language``). A step concerns a user
 who owns it, whose municipality (coordinator) or vendor (vendor advisor) it is assigned to, and every
-step of a merger concerns its IT chief — the one definition, ``runbook.work_selectors.step_concerns``.
+step of a merger concerns its IT chief — the one definition, ``runbook.selectors.my_steps.step_concerns``.
 
 No digest twice, whatever happens to the worker (at most once)
     1. *Decide and claim*: for a user with something to report, render the message, then insert
@@ -48,11 +48,10 @@ from core.i18n import bilingual
 from engine.calendar import WorkCalendar
 from municipalities.models import Membership
 from municipalities.permissions import MergerAccess
-
-from .models import FINISHED_STATUSES, NotificationSent, ProgressSnapshot, Runbook, Step
-from .selectors import risk_reason_message, step_weight
-from .work_selectors import step_concerns
-from .workdays import calendar_years
+from runbook.models import FINISHED_STATUSES, NotificationSent, ProgressSnapshot, Runbook, Step
+from runbook.selectors.my_steps import step_concerns
+from runbook.selectors.steps import risk_reason_message, step_weight
+from runbook.workdays import calendar_years
 
 logger = logging.getLogger(__name__)
 

@@ -9,10 +9,9 @@ from collections.abc import Iterable
 from django.dispatch import receiver
 
 from municipalities.signals import merger_plan_changed
+from runbook.models import Step, StepKind
+from runbook.services import plan_changed
 from systems.signals import domain_binding_changed, vendor_capacity_changed
-
-from .models import Step, StepKind
-from .services import plan_changed
 
 
 def _replan(merger_ids: Iterable[int]) -> None:

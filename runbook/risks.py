@@ -1,6 +1,6 @@
 """Daily risk detection: which steps need attention, written to ``Step.at_risk`` / ``Step.risk_reasons``.
 
-Reasons (each a dict ``{"code", "days", "date"}``; ``runbook.selectors.risk_reason_message`` words them):
+Reasons (each a dict ``{"code", "days", "date"}``; ``runbook.selectors.steps.risk_reason_message`` words them):
 
 - ``overdue``: planned to finish before today and neither done nor skipped (``days`` late);
 - ``slipping``: negative total slack — the step has slipped past its slack and pushes a deadline
@@ -28,8 +28,7 @@ from audit.models import Event
 from core.clock import today
 from engine.calendar import WorkCalendar
 from municipalities.models import Role
-
-from .models import (
+from runbook.models import (
     FINISHED_STATUSES,
     CheckpointSignoff,
     Dependency,
@@ -39,7 +38,7 @@ from .models import (
     StepKind,
     StepStatus,
 )
-from .workdays import calendar_years
+from runbook.workdays import calendar_years
 
 _INFEASIBLE_KINDS = ("deadline_missed", "gate_after_deadline")
 

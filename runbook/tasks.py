@@ -19,10 +19,10 @@ import logging
 from celery import shared_task
 from celery.signals import worker_ready
 
-from . import task_names
-from .notifications import digests_send, progress_snapshots_take
-from .planning import runs
-from .risks import risks_detect
+from runbook import task_names
+from runbook.notifications import digests_send, progress_snapshots_take
+from runbook.planning import runs
+from runbook.risks import risks_detect
 
 logger = logging.getLogger(__name__)
 

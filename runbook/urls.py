@@ -2,18 +2,16 @@
 and plan editing, and the pages across mergers (review, my steps, vendor load). Mounted at / by the project."""
 from django.urls import path
 
-from . import (
-    baseline_views,
-    export_views,
-    overview_views,
-    plan_views,
-    review_views,
-    systems_views,
-    timeline_views,
-    vendor_views,
-    work_views,
-)
-from . import views as runbook_views
+from runbook.views import baselines as baseline_views
+from runbook.views import exports as export_views
+from runbook.views import my_steps as work_views
+from runbook.views import overview as overview_views
+from runbook.views import plan as plan_views
+from runbook.views import review as review_views
+from runbook.views import steps as runbook_views
+from runbook.views import systems as systems_views
+from runbook.views import timeline as timeline_views
+from runbook.views import vendor_load as vendor_views
 
 urlpatterns = [
     path("", overview_views.home, name="home"),
@@ -35,7 +33,7 @@ urlpatterns = [
     path("m/<int:merger_id>/steps/<int:step_id>/status/", runbook_views.step_transition, name="step-transition"),
     path("m/<int:merger_id>/steps/<int:step_id>/comments/", runbook_views.step_comment, name="step-comment"),
     path("m/<int:merger_id>/steps/<int:step_id>/sign/", runbook_views.checkpoint_sign, name="checkpoint-sign"),
-    # plan editing (runbook/plan_views.py)
+    # plan editing (runbook/views/plan.py)
     path("m/<int:merger_id>/steps/new/", plan_views.step_new, name="step-new"),
     path("m/<int:merger_id>/steps/<int:step_id>/plan/", plan_views.step_plan_edit, name="step-plan-edit"),
     path("m/<int:merger_id>/steps/<int:step_id>/row/", plan_views.step_row, name="step-row"),

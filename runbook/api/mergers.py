@@ -15,7 +15,7 @@ from municipalities.api.serializers import ProgressSerializer, RecomputeAccepted
 from municipalities.permissions import Action
 from runbook.api.serializers import PlanCheckSerializer
 from runbook.planning import recompute_enqueue
-from runbook.selectors import plan_check_for_merger, progress_for_merger, schedule_for_merger
+from runbook.selectors.steps import plan_check_for_merger, progress_for_merger, schedule_for_merger
 
 
 class MergerViewSet(merger_api.MergerViewSet):

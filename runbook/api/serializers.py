@@ -14,8 +14,6 @@ from audit.models import Event
 from core.api.serializers import StrictSerializer
 from core.validation import planning_date_validator
 from municipalities.models import Merger, Municipality, Role
-from runbook.checkpoints import missing_go_message, missing_go_roles
-from runbook.history import event_sentences
 from runbook.models import (
     Blocks,
     CalendarRule,
@@ -34,6 +32,8 @@ from runbook.models import (
     StepStatus,
     Wave,
 )
+from runbook.selectors.checkpoints import missing_go_message, missing_go_roles
+from runbook.selectors.history import event_sentences
 from systems.models import Domain, Vendor
 
 

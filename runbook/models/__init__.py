@@ -12,7 +12,7 @@ Every model and choice is importable from ``runbook.models``. The modules are im
 models were first declared, which is the order Django registers them (and creates their content types).
 """
 # isort: off
-from .choices import (
+from runbook.models.choices import (
     FINISHED_STATUSES,
     Blocks,
     DependencyType,
@@ -24,12 +24,12 @@ from .choices import (
     StepKind,
     StepStatus,
 )
-from .templates import Phase, RunbookTemplate, TemplateDependency, TemplateStep
-from .plan import Dependency, Runbook, Step, Wave
-from .review import CheckpointSignoff, Comment
-from .calendar import CalendarRule, FreezeWindow
-from .progress import Baseline, BaselineEntry, NotificationSent, ProgressSnapshot
-from .schedule import ScheduleRequest
+from runbook.models.templates import Phase, RunbookTemplate, TemplateDependency, TemplateStep
+from runbook.models.plan import Dependency, Runbook, Step, Wave
+from runbook.models.review import CheckpointSignoff, Comment
+from runbook.models.calendar import CalendarRule, FreezeWindow
+from runbook.models.progress import Baseline, BaselineEntry, NotificationSent, ProgressSnapshot
+from runbook.models.schedule import ScheduleRequest
 # isort: on
 
 __all__ = [

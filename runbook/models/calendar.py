@@ -7,8 +7,7 @@ from django.utils.translation import gettext_lazy as _
 
 from core.querysets import RestrictedQuerySet
 from core.validation import planning_date_validator
-
-from .choices import Blocks, RuleKind
+from runbook.models.choices import Blocks, RuleKind
 
 
 class FreezeWindow(models.Model):

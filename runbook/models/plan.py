@@ -12,9 +12,8 @@ from core.i18n import BilingualNameMixin
 from core.querysets import RestrictedQuerySet
 from core.validation import planning_date_validator
 from municipalities.models import Role
-
-from .choices import DependencyType, Direction, PlanTag, StepKind, StepStatus
-from .templates import Phase, RunbookTemplate, TemplateStep
+from runbook.models.choices import DependencyType, Direction, PlanTag, StepKind, StepStatus
+from runbook.models.templates import Phase, RunbookTemplate, TemplateStep
 
 
 class Runbook(models.Model):

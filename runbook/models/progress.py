@@ -8,8 +8,7 @@ from django.utils.translation import gettext_lazy as _
 
 from core.querysets import RestrictedQuerySet
 from core.validation import planning_date_validator
-
-from .plan import Runbook, Step
+from runbook.models.plan import Runbook, Step
 
 
 class Baseline(models.Model):

@@ -9,9 +9,8 @@ from django.utils.translation import gettext_lazy as _
 
 from core.querysets import RestrictedQuerySet
 from municipalities.models import Role
-
-from .choices import SignoffDecision
-from .plan import Step
+from runbook.models.choices import SignoffDecision
+from runbook.models.plan import Step
 
 
 class CheckpointSignoff(models.Model):

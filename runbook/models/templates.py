@@ -9,8 +9,7 @@ from django.utils.translation import gettext_lazy as _
 from core.i18n import BilingualNameMixin
 from core.querysets import RestrictedQuerySet
 from municipalities.models import Role
-
-from .choices import DependencyType, Direction, PlanTag, Scope, StepKind
+from runbook.models.choices import DependencyType, Direction, PlanTag, Scope, StepKind
 
 
 class RunbookTemplate(models.Model):

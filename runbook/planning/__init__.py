@@ -63,9 +63,9 @@ Burst collapsing (``recompute_enqueue`` â†’ task ``runbook.merger_recompute`` â†
 The names below are re-exported as the package's entry points; code inside the package imports the
 module that defines a name.
 """
-from .apply import UNPLANNABLE_ERRORS, ApplyResult, schedule_apply, schedule_apply_all
-from .enqueue import recompute_deferred, recompute_enqueue, recompute_task_enqueue
-from .fetch import (
+from runbook.planning.apply import UNPLANNABLE_ERRORS, ApplyResult, schedule_apply, schedule_apply_all
+from runbook.planning.enqueue import recompute_deferred, recompute_enqueue, recompute_task_enqueue
+from runbook.planning.fetch import (
     RESULT_FIELDS,
     Graph,
     calendar_build,
@@ -73,8 +73,8 @@ from .fetch import (
     graph_load,
     rule_rows_expand,
 )
-from .runs import recompute_all, recompute_request, recompute_run, recompute_sweep
-from .shapes import check_dict, finding_dict, scenarios_compare
+from runbook.planning.runs import recompute_all, recompute_request, recompute_run, recompute_sweep
+from runbook.planning.shapes import check_dict, finding_dict, scenarios_compare
 
 __all__ = [
     "RESULT_FIELDS",

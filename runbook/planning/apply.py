@@ -26,18 +26,24 @@ from audit.models import Event
 from core.validation import PLANNING_DATE_MAX, PLANNING_DATE_MIN
 from engine import plancheck
 from municipalities.models import Merger
-
-from ..models import Runbook, ScheduleRequest, Step, Wave
-from ..selectors import finding_message
-from .counters import (
+from runbook.models import Runbook, ScheduleRequest, Step, Wave
+from runbook.planning.counters import (
     _ensure_requests,
     _requested_counters,
     _requests_lock_nowait,
     _RequestsBusy,
     _runs_serialise,
 )
-from .fetch import RESULT_FIELDS, Graph, _component_ids, graph_load
-from .shapes import _findings_by_merger, _iso, _merger_summary, _wave_name, check_dict, scenarios_compare
+from runbook.planning.fetch import RESULT_FIELDS, Graph, _component_ids, graph_load
+from runbook.planning.shapes import (
+    _findings_by_merger,
+    _iso,
+    _merger_summary,
+    _wave_name,
+    check_dict,
+    scenarios_compare,
+)
+from runbook.selectors.steps import finding_message
 
 logger = logging.getLogger(__name__)
 

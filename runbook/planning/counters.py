@@ -14,7 +14,7 @@ from django.db import OperationalError, connection, transaction
 from django.db.models import F
 from django.utils import timezone
 
-from ..models import ScheduleRequest
+from runbook.models import ScheduleRequest
 
 
 def _requested_counters() -> dict[int, tuple[int, int]]:

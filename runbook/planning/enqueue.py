@@ -14,8 +14,8 @@ from celery import current_app
 from django.conf import settings
 from django.db import IntegrityError, connection, transaction
 
-from ..task_names import MERGER_RECOMPUTE
-from .counters import _request_bump
+from runbook.planning.counters import _request_bump
+from runbook.task_names import MERGER_RECOMPUTE
 
 logger = logging.getLogger(__name__)
 

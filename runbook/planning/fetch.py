@@ -18,10 +18,9 @@ import engine as eng
 from core.clock import today
 from engine import calendar as cal_mod
 from municipalities.models import DispensationStatus, Merger
+from runbook.models import CalendarRule, Dependency, FreezeWindow, Step, StepKind
+from runbook.workdays import calendar_years
 from systems.models import VendorCapacityPeriod
-
-from ..models import CalendarRule, Dependency, FreezeWindow, Step, StepKind
-from ..workdays import calendar_years
 
 #: The fields ``schedule_apply`` writes on a step.
 RESULT_FIELDS = (

@@ -13,11 +13,10 @@ from django.db.models import F, Q
 from django.utils import timezone
 
 from municipalities.models import Merger
-
-from ..models import Runbook, ScheduleRequest
-from .apply import _EMPTY, ApplyResult, schedule_apply, schedule_apply_all
-from .counters import _request_bump
-from .enqueue import recompute_task_enqueue
+from runbook.models import Runbook, ScheduleRequest
+from runbook.planning.apply import _EMPTY, ApplyResult, schedule_apply, schedule_apply_all
+from runbook.planning.counters import _request_bump
+from runbook.planning.enqueue import recompute_task_enqueue
 
 logger = logging.getLogger(__name__)
 

@@ -13,8 +13,7 @@ from django.utils.translation import gettext as _
 
 import engine as eng
 from engine import plancheck
-
-from .fetch import Graph
+from runbook.planning.fetch import Graph
 
 
 def _iso(d: dt.date | None) -> str | None:

@@ -13,19 +13,24 @@ after commit (``plan_changed``) when the change affects the plan. By job:
 - :mod:`.comments` — comments on steps;
 - :mod:`.calendar` — freeze windows and calendar rules.
 
-Adding and deleting steps by hand lives in ``runbook.plan_services``, pinning a start in ``runbook.pins``.
+Adding and deleting steps by hand lives in ``runbook.services.plan``, pinning a start in ``runbook.services.pins``.
 The names below are the package's public entry points; modules inside the package import each other,
 never this ``__init__``.
 """
-from .calendar import calendar_entry_delete, calendar_entry_save, calendar_may_change, calendar_rule_check
-from .comments import comment_add
-from .dependencies import dependency_add, dependency_remove
-from .golive import target_date_check
-from .instantiate import runbook_instantiate
-from .replan import plan_changed
-from .signoffs import checkpoint_sign
-from .status import TRANSITIONS, blocking_predecessors, step_transition
-from .steps import PLAN_FIELDS, step_update
+from runbook.services.calendar import (
+    calendar_entry_delete,
+    calendar_entry_save,
+    calendar_may_change,
+    calendar_rule_check,
+)
+from runbook.services.comments import comment_add
+from runbook.services.dependencies import dependency_add, dependency_remove
+from runbook.services.golive import target_date_check
+from runbook.services.instantiate import runbook_instantiate
+from runbook.services.replan import plan_changed
+from runbook.services.signoffs import checkpoint_sign
+from runbook.services.status import TRANSITIONS, blocking_predecessors, step_transition
+from runbook.services.steps import PLAN_FIELDS, step_update
 
 __all__ = [
     "PLAN_FIELDS",

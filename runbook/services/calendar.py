@@ -15,9 +15,8 @@ from audit.events import (
 )
 from core.exceptions import ApplicationError, PermissionDeniedError, clean_or_refuse
 from municipalities.permissions import Action, may_edit_national, merger_access
-
-from ..models import CalendarRule, RuleKind, Runbook
-from .replan import plan_changed
+from runbook.models import CalendarRule, RuleKind, Runbook
+from runbook.services.replan import plan_changed
 
 FREEZE_FIELDS = ("name", "start", "end", "vendor", "domain", "merger", "is_inferred", "blocks")
 RULE_FIELDS = ("name", "kind", "blocks", "domain", "vendor", "merger", "days", "week_from", "week_to", "month_from",

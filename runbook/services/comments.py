@@ -7,8 +7,7 @@ from django.utils.translation import gettext as _
 from audit.events import comment_added_event
 from core.exceptions import ApplicationError, PermissionDeniedError
 from municipalities.permissions import Action, merger_access
-
-from ..models import Comment, Step
+from runbook.models import Comment, Step
 
 
 @transaction.atomic

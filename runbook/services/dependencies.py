@@ -9,9 +9,8 @@ from django.utils.translation import gettext as _
 from audit.events import dependency_added_event, dependency_removed_event
 from core.exceptions import ApplicationError, PermissionDeniedError
 from municipalities.permissions import Action, merger_access
-
-from ..models import Dependency, DependencyType, Runbook, Step
-from .replan import plan_changed
+from runbook.models import Dependency, DependencyType, Runbook, Step
+from runbook.services.replan import plan_changed
 
 
 def dependency_path(edges: dict[int, list[int]], start: int, goal: int) -> list[int] | None:

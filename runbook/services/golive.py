@@ -8,10 +8,9 @@ from core.clock import today
 from core.exceptions import ApplicationError
 from engine import Scenario, go_live_window
 from municipalities.models import Merger
+from runbook.models import Step, StepKind
+from runbook.workdays import danish_calendar
 from systems.models import LegalBinding
-
-from ..models import Step, StepKind
-from ..workdays import danish_calendar
 
 
 def go_live_window_of(step: Step, merger: Merger):

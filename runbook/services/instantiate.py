@@ -10,9 +10,7 @@ from audit.events import runbook_instantiated_event
 from core.exceptions import ApplicationError, PermissionDeniedError
 from municipalities.models import Membership, Merger, Role
 from municipalities.permissions import Action, merger_access
-from systems.models import Conversion, Harmonisation, Interface
-
-from ..models import (
+from runbook.models import (
     Dependency,
     DependencyType,
     Runbook,
@@ -22,8 +20,9 @@ from ..models import (
     StepKind,
     TemplateDependency,
 )
-from .dependencies import dependency_path
-from .replan import plan_changed
+from runbook.services.dependencies import dependency_path
+from runbook.services.replan import plan_changed
+from systems.models import Conversion, Harmonisation, Interface
 
 
 def _area_key(h: Harmonisation) -> str:

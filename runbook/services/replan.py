@@ -1,7 +1,7 @@
 """Asking for a replan: every runbook write calls ``plan_changed`` once its change affects the schedule."""
 from __future__ import annotations
 
-from ..planning.enqueue import recompute_enqueue
+from runbook.planning.enqueue import recompute_enqueue
 
 
 def plan_changed(merger_id: int) -> None:

@@ -9,11 +9,10 @@ from audit.events import checkpoint_passed_event, checkpoint_signed_event, diff,
 from core.clock import today
 from core.exceptions import ApplicationError, ConflictError, PermissionDeniedError, clean_or_refuse
 from municipalities.permissions import Action, merger_access
-
-from ..checkpoints import missing_go_roles
-from ..models import FINISHED_STATUSES, CheckpointSignoff, SignoffDecision, Step, StepKind, StepStatus
-from .replan import plan_changed
-from .status import blocker_names, step_blockers
+from runbook.models import FINISHED_STATUSES, CheckpointSignoff, SignoffDecision, Step, StepKind, StepStatus
+from runbook.selectors.checkpoints import missing_go_roles
+from runbook.services.replan import plan_changed
+from runbook.services.status import blocker_names, step_blockers
 
 
 @transaction.atomic

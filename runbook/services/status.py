@@ -9,10 +9,9 @@ from audit.events import diff, snapshot, step_status_changed_event
 from core.clock import today
 from core.exceptions import ApplicationError, ConflictError, PermissionDeniedError
 from municipalities.permissions import Action, merger_access
-
-from ..checkpoints import missing_go_message, missing_go_roles
-from ..models import FINISHED_STATUSES, DependencyType, Step, StepKind, StepStatus
-from .replan import plan_changed
+from runbook.models import FINISHED_STATUSES, DependencyType, Step, StepKind, StepStatus
+from runbook.selectors.checkpoints import missing_go_message, missing_go_roles
+from runbook.services.replan import plan_changed
 
 #: Which status may follow which. Reopening a done step is allowed with a reason (an override).
 TRANSITIONS: dict[str, set[str]] = {

@@ -7,10 +7,9 @@ from django.utils.translation import gettext as _
 from audit.events import diff, snapshot, step_updated_event
 from core.exceptions import ApplicationError, ConflictError, PermissionDeniedError, clean_or_refuse
 from municipalities.permissions import Action, merger_access
-
-from ..models import Step, StepKind
-from .golive import target_date_check
-from .replan import plan_changed
+from runbook.models import Step, StepKind
+from runbook.services.golive import target_date_check
+from runbook.services.replan import plan_changed
 
 PLAN_FIELDS = ("name", "name_en", "description", "duration_days", "owner", "assignee_municipality",
                "assignee_vendor", "post_merger", "deadline", "not_before", "wave", "direction", "needs_users",

@@ -1,10 +1,10 @@
-"""``{% load history %}`` — ``events|history_lines``: audit events as sentences (``runbook.history``) for pages
+"""``{% load history %}`` — ``events|history_lines``: audit events as sentences (``runbook.selectors.history``) for pages
 of lower apps (the merger dashboard), which read the events through the merger and render them here."""
 from __future__ import annotations
 
 from django import template
 
-from runbook.history import history
+from runbook.selectors.history import history
 
 register = template.Library()
 

@@ -12,8 +12,8 @@ from audit.events import ACCESS_VERBS, Verb, api_token_created_event
 from audit.models import Event
 from municipalities.models import ApiToken, FeedToken
 from municipalities.tokens import api_token_create, api_token_revoke, feed_token_create, feed_token_revoke
-from runbook.history import event_sentences
 from runbook.models import Step
+from runbook.selectors.history import event_sentences
 from tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db

@@ -13,7 +13,7 @@ from audit.models import Event
 from core.exceptions import ApplicationError, ConflictError
 from municipalities.models import Role
 from runbook.models import CheckpointSignoff, Step, StepKind, StepStatus
-from runbook.overview_selectors import merger_summaries, open_no_gos
+from runbook.selectors.overview import merger_summaries, open_no_gos
 from runbook.services import checkpoint_sign, step_transition
 from systems.models import Vendor
 from tests.factories import MembershipFactory, UserFactory

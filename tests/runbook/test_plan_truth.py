@@ -121,8 +121,8 @@ def test_a_planner_target_in_the_summer_holiday_is_moved_and_a_late_step_is_foun
 
 
 def test_blocking_a_step_on_the_critical_path_turns_the_merger_red_and_names_it(toender):
-    from runbook.overview_selectors import merger_summaries
     from runbook.risks import risks_detect
+    from runbook.selectors.overview import merger_summaries
     from runbook.services import step_transition
 
     steps, runbook, _ = _plan(toender, DispensationStatus.GRANTED)

@@ -17,7 +17,7 @@ from runbook.planning.counters import _request_bump, _requested_counters
 from runbook.planning.enqueue import recompute_enqueue
 from runbook.planning.fetch import graph_load
 from runbook.planning.runs import recompute_all, recompute_run
-from runbook.selectors import finding_message, schedule_for_merger
+from runbook.selectors.steps import finding_message, schedule_for_merger
 from runbook.services import step_update
 from tests.factories import MembershipFactory, MergerFactory, UserFactory, merger_with_runbook
 

@@ -6,7 +6,7 @@ from django.utils import translation
 
 from runbook.models import Step, StepStatus
 from runbook.planning import schedule_apply
-from runbook.selectors import (
+from runbook.selectors.steps import (
     finding_message,
     progress_for_merger,
     risk_reason_message,

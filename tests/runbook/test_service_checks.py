@@ -11,7 +11,6 @@ from audit.models import Event
 from core.exceptions import PermissionDeniedError
 from municipalities.models import Role
 from runbook.models import Dependency, FreezeWindow, Runbook, Step
-from runbook.plan_services import step_create, step_delete
 from runbook.services import (
     calendar_entry_delete,
     calendar_entry_save,
@@ -19,6 +18,7 @@ from runbook.services import (
     dependency_remove,
     runbook_instantiate,
 )
+from runbook.services.plan import step_create, step_delete
 from tests.factories import MembershipFactory, UserFactory, merger_with_runbook, small_template
 
 pytestmark = pytest.mark.django_db

@@ -11,7 +11,7 @@ from django.urls import reverse
 from django.utils import timezone, translation
 
 from core.formats import day, stamp, week_label
-from runbook.selectors import finding_message
+from runbook.selectors.steps import finding_message
 
 pytestmark = pytest.mark.django_db
 

@@ -9,8 +9,8 @@ from django.urls import reverse
 from django.utils import translation
 
 from audit.models import Event
-from runbook.history import event_sentences
 from runbook.models import Step, StepStatus
+from runbook.selectors.history import event_sentences
 from runbook.services import checkpoint_sign, comment_add, dependency_add, step_transition, step_update
 
 pytestmark = pytest.mark.django_db

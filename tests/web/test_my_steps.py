@@ -1,5 +1,5 @@
-"""My steps (runbook/work_views.py): the steps that concern a user across every merger they serve — one
-definition (runbook/work_selectors.py) shared with the runbook's "mine" filter and the digest — with
+"""My steps (runbook/views/my_steps.py): the steps that concern a user across every merger they serve — one
+definition (runbook/selectors/my_steps.py) shared with the runbook's "mine" filter and the digest — with
 filters, pagination and a bulk status change with a result per step."""
 from __future__ import annotations
 
@@ -18,9 +18,9 @@ from municipalities.models import Role
 from municipalities.permissions import accesses_for
 from runbook.models import Step, StepKind, StepStatus
 from runbook.notifications import digests_build
+from runbook.selectors.my_steps import steps_concerning
 from runbook.services import step_transition
-from runbook.work_selectors import steps_concerning
-from runbook.work_views import PAGE_SIZE
+from runbook.views.my_steps import PAGE_SIZE
 from systems.models import Vendor
 from tests.factories import MembershipFactory, UserFactory, merger_with_runbook
 
@@ -249,7 +249,7 @@ def test_my_steps_query_count_does_not_grow_with_mergers_or_steps(db, django_ass
 
 
 def test_review_shows_the_soonest_checkpoints_and_counts_them_all(world, monkeypatch):
-    from runbook import views
+    from runbook.views import steps as views
 
     kmd = Vendor.objects.get(code="kmd")
     MembershipFactory(merger=world.other, role=Role.VENDOR_ADVISOR, vendor=kmd, user=world.users["advisor"])

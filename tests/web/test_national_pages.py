@@ -11,11 +11,11 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from municipalities.models import Role
-from runbook import overview_views as merger_views
-from runbook import review_views
-from runbook import views as runbook_views
 from runbook.models import StepStatus
 from runbook.services import step_transition
+from runbook.views import overview as merger_views
+from runbook.views import review as review_views
+from runbook.views import steps as runbook_views
 from systems.models import Vendor
 from tests.factories import MembershipFactory, UserFactory, merger_with_runbook
 

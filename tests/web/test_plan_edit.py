@@ -11,9 +11,9 @@ from django.utils import translation
 
 from audit.models import Event
 from runbook.models import CheckpointSignoff, Dependency, ScheduleRequest, Step, StepKind, StepStatus
-from runbook.plan_services import step_create, step_delete
-from runbook.plan_views import _saved_message
 from runbook.services import step_transition
+from runbook.services.plan import step_create, step_delete
+from runbook.views.plan import _saved_message
 
 pytestmark = pytest.mark.django_db
 

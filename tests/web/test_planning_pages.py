@@ -12,7 +12,7 @@ from django.urls import reverse
 from django.utils import translation
 
 from runbook.models import CalendarRule, FreezeWindow, Runbook, Step, StepKind
-from runbook.selectors import placement_messages, plan_check_message
+from runbook.selectors.steps import placement_messages, plan_check_message
 from systems.models import Domain, LegalBinding
 
 pytestmark = pytest.mark.django_db

@@ -1,4 +1,4 @@
-"""The vendor load page (runbook/vendor_views.py): go-lives per ISO week stacked by merger on a week axis
+"""The vendor load page (runbook/views/vendor_load.py): go-lives per ISO week stacked by merger on a week axis
 to scale, the capacity week by week (summer period too), and the drill-down to one week's go-lives."""
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from django.urls import reverse
 from municipalities.models import Role
 from runbook.models import Step, StepKind
 from runbook.planning import schedule_apply_all
-from runbook.work_selectors import iso_week, week_capacity, week_monday, weeks_between
+from runbook.selectors.my_steps import iso_week, week_capacity, week_monday, weeks_between
 from systems.models import Domain, LegalBinding, Vendor, VendorCapacityPeriod
 from tests.factories import MembershipFactory
 

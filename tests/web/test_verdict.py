@@ -1,5 +1,5 @@
 """One verdict: the landing page, a merger's dashboard, its status report and the list of mergers by risk
-colour every merger alike, with the same reasons — one function (``runbook.overview_selectors``) fed by
+colour every merger alike, with the same reasons — one function (``runbook.selectors.overview``) fed by
 the same inputs, whether it summarises one merger or a page of them."""
 from __future__ import annotations
 

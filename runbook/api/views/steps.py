@@ -40,8 +40,8 @@ from runbook.api.serializers import (
     StepUpdateInput,
 )
 from runbook.models import CheckpointSignoff, StepKind
-from runbook.plan_services import step_create, step_delete
 from runbook.services import checkpoint_sign, step_transition, step_update
+from runbook.services.plan import step_create, step_delete
 
 CSV_RENDERERS = [*api_settings.DEFAULT_RENDERER_CLASSES, CSVRenderer]
 

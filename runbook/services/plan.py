@@ -14,10 +14,9 @@ from audit.models import Event
 from core.exceptions import ApplicationError, ConflictError, PermissionDeniedError, clean_or_refuse
 from municipalities.models import Membership, Role
 from municipalities.permissions import Action, merger_access
+from runbook.models import CheckpointSignoff, Dependency, Phase, Runbook, Step, StepKind, StepStatus
+from runbook.services import PLAN_FIELDS, plan_changed, target_date_check
 from systems.models import Harmonisation
-
-from .models import CheckpointSignoff, Dependency, Phase, Runbook, Step, StepKind, StepStatus
-from .services import PLAN_FIELDS, plan_changed, target_date_check
 
 #: What a new step may be given besides the plan fields; everything else comes from the scheduler.
 CREATE_FIELDS = (*PLAN_FIELDS, "phase", "kind", "domain", "responsible_role")

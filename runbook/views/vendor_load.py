@@ -18,11 +18,10 @@ from core.charts.vendor_load import LoadLabels, vendor_load_chart
 from core.clock import today
 from municipalities.models import Merger
 from municipalities.permissions import accesses_for
+from runbook.models import Runbook
+from runbook.selectors.my_steps import go_lives_in_week, vendor_weeks, week_monday
+from runbook.selectors.steps import placement_messages
 from systems.models import Vendor
-
-from .models import Runbook
-from .selectors import placement_messages
-from .work_selectors import go_lives_in_week, vendor_weeks, week_monday
 
 #: mergers drawn in their own colour; the rest share one ("other mergers")
 NAMED_MERGERS = 8

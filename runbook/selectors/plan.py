@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from django.db.models import Q
 
-from .models import ScheduleRequest, Step
+from runbook.models import ScheduleRequest, Step
 
 #: How many matching steps the dependency picker shows at most (the rest: "refine the search").
 PICKER_LIMIT = 20

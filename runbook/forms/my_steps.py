@@ -6,7 +6,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
-from .models import StepKind, StepStatus
+from runbook.models import StepKind, StepStatus
 
 #: The status filter's own values besides the statuses: open (the default) and everything.
 OPEN, EVERY = "open", "all"

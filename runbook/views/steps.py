@@ -1,5 +1,5 @@
 """Pages of the runbook: the step list, a step's detail, status changes, comments, sign-offs and the review
-of checkpoints (the timeline is in ``runbook.timeline_views``). Reads are a fixed number of queries per
+of checkpoints (the timeline is in ``runbook.views.timeline``). Reads are a fixed number of queries per
 page; writes go through ``runbook.services``; permission comes from ``municipalities.permissions``."""
 from __future__ import annotations
 
@@ -19,13 +19,9 @@ from core.pages import form_refusal, is_htmx, safe_next
 from municipalities.models import Merger, Role
 from municipalities.permissions import Action, MergerAccess, accesses_for
 from municipalities.views import merger_or_404
-from systems.models import Domain
-
-from . import services
-from .checkpoints import missing_go_message, missing_go_roles
-from .forms import CommentForm, SignoffForm, StepFilterForm, StepTransitionForm
-from .history import history
-from .models import (
+from runbook import services
+from runbook.forms.steps import CommentForm, SignoffForm, StepFilterForm, StepTransitionForm
+from runbook.models import (
     FINISHED_STATUSES,
     CheckpointSignoff,
     Comment,
@@ -35,10 +31,13 @@ from .models import (
     StepKind,
     StepStatus,
 )
-from .overview_selectors import mergers_by_risk, verdict_counts
-from .plan_panels import plan_panels
-from .selectors import placement_messages, step_change_message
-from .work_selectors import checkpoints_to_sign, concern_q
+from runbook.selectors.checkpoints import missing_go_message, missing_go_roles
+from runbook.selectors.history import history
+from runbook.selectors.my_steps import checkpoints_to_sign, concern_q
+from runbook.selectors.overview import mergers_by_risk, verdict_counts
+from runbook.selectors.steps import placement_messages, step_change_message
+from runbook.views.plan_panels import plan_panels
+from systems.models import Domain
 
 #: The order the next statuses are offered in: the usual move forward first.
 _STATUS_ORDER = [StepStatus.IN_PROGRESS, StepStatus.DONE, StepStatus.BLOCKED, StepStatus.NOT_STARTED,
@@ -319,7 +318,7 @@ def checkpoint_sign(request: HttpRequest, merger_id: int, step_id: int) -> HttpR
     )
 
 
-# --- timeline: runbook/timeline_views.py ----------------------------------------------------------
+# --- timeline: runbook/views/timeline.py ----------------------------------------------------------
 
 
 # --- review ---------------------------------------------------------------------------------------
@@ -374,7 +373,7 @@ def review(request: HttpRequest) -> HttpResponse:
     signed = [{"step": s} for s in to_sign.filter(signed_go).select_related("runbook__merger")
               .order_by("planned_finish", "runbook__merger__name", "sequence")[:REVIEW_CARDS]]
     # every merger ranked (the whole country for a national advisor), the REVIEW_MERGERS worst shown and
-    # counted by verdict; the rest on the full list, a page at a time (runbook/review_views.py)
+    # counted by verdict; the rest on the full list, a page at a time (runbook/views/review.py)
     ranked = mergers_by_risk(accesses)
     rows = [{"merger": m, "summary": s} for m, s in ranked[:REVIEW_MERGERS]]
     return render(request, "runbook/review.html", {

@@ -1,6 +1,6 @@
 """The overview pages: the landing page (the user's mergers with a one-line status), a merger's
 dashboard and its printable status report. Each shows the one red/amber/green verdict of
-``runbook.overview_selectors``."""
+``runbook.selectors.overview``."""
 from __future__ import annotations
 
 from django.contrib.auth.decorators import login_required
@@ -16,10 +16,9 @@ from core.formats import day
 from municipalities.models import Merger
 from municipalities.permissions import Action, MergerAccess, accesses_for
 from municipalities.views import merger_or_404
-
-from . import selectors
-from .models import FINISHED_STATUSES, Step
-from .overview_selectors import countdown, merger_summaries
+from runbook.models import FINISHED_STATUSES, Step
+from runbook.selectors import steps as selectors
+from runbook.selectors.overview import countdown, merger_summaries
 
 # --- landing page ---------------------------------------------------------------------------------
 

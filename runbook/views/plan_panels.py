@@ -1,12 +1,11 @@
 """What the step page shows for plan editing (links, the dependency picker, the replan notice): one place
-for ``runbook.views`` (the page) and ``runbook.plan_views`` (its forms re-rendered with errors)."""
+for ``runbook.views.steps`` (the page) and ``runbook.views.plan`` (its forms re-rendered with errors)."""
 from __future__ import annotations
 
 from municipalities.permissions import Action, MergerAccess
-
-from .models import Step
-from .plan_forms import DependencyAddForm
-from .plan_selectors import replan_pending
+from runbook.forms.plan import DependencyAddForm
+from runbook.models import Step
+from runbook.selectors.plan import replan_pending
 
 
 def plan_panels(step: Step, access: MergerAccess, *, dependency_form=None, q: str = "", picked=None) -> dict:

@@ -7,8 +7,7 @@ from dataclasses import dataclass
 from django.db.models import Exists, F, OuterRef
 
 from municipalities.models import Merger
-
-from .models import Dependency, Runbook, ScheduleRequest, Step
+from runbook.models import Dependency, Runbook, ScheduleRequest, Step
 
 
 @dataclass(frozen=True)

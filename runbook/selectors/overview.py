@@ -15,10 +15,9 @@ from core.clock import today
 from core.i18n import bilingual, language_code
 from municipalities.models import Merger, Role
 from municipalities.selectors import dispensation_window
-
-from .models import FINISHED_STATUSES, Runbook, Step, StepStatus
-from .risks import notice_days
-from .workdays import working_days_between
+from runbook.models import FINISHED_STATUSES, Runbook, Step, StepStatus
+from runbook.risks import notice_days
+from runbook.workdays import working_days_between
 
 
 def countdown(merger: Merger, on: dt.date) -> list[dict]:

@@ -3,7 +3,7 @@ step's page and in a row of the runbook), delete a step, add and remove dependen
 picker, and the notice that follows the replan until the new dates are there.
 
 Everything works as plain forms; htmx only loads the row form, the picker's results and the replan notice
-in place. Writes go through ``runbook.services`` and ``runbook.plan_services``.
+in place. Writes go through ``runbook.services`` and ``runbook.services.plan``.
 """
 from __future__ import annotations
 
@@ -20,14 +20,13 @@ from core.exceptions import ApplicationError, ConflictError
 from core.pages import form_refusal, is_htmx
 from municipalities.permissions import Action
 from municipalities.views import merger_or_404
-
-from . import services
-from .models import Comment, Dependency, Runbook, Step
-from .plan_forms import ROW_FIELDS, DependencyAddForm, StepCreateForm, StepPlanForm
-from .plan_selectors import replan_pending, step_search
-from .plan_services import step_create, step_delete
-from .selectors import step_change_message
-from .views import _row_context, _step_detail_context, _step_or_404
+from runbook import services
+from runbook.forms.plan import ROW_FIELDS, DependencyAddForm, StepCreateForm, StepPlanForm
+from runbook.models import Comment, Dependency, Runbook, Step
+from runbook.selectors.plan import replan_pending, step_search
+from runbook.selectors.steps import step_change_message
+from runbook.services.plan import step_create, step_delete
+from runbook.views.steps import _row_context, _step_detail_context, _step_or_404
 
 
 def _refuse(request, *, row: bool = False) -> HttpResponse:

@@ -8,8 +8,7 @@ from __future__ import annotations
 from django.utils.translation import gettext as _
 
 from municipalities.models import Role
-
-from .models import SignoffDecision
+from runbook.models import SignoffDecision
 
 #: A checkpoint needs a 'go' from each of these roles (dual sign-off) to pass.
 SIGNOFF_ROLES = (Role.IT_CHIEF, Role.VENDOR_ADVISOR)

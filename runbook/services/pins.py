@@ -9,9 +9,8 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from core.exceptions import ApplicationError
-
-from .models import Step, StepStatus
-from .services import step_update
+from runbook.models import Step, StepStatus
+from runbook.services import step_update
 
 #: The statuses whose start the engine still places (and so honours ``not_before`` for).
 PINNABLE = (StepStatus.NOT_STARTED, StepStatus.BLOCKED)

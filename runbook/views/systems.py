@@ -10,9 +10,8 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
 from municipalities.views import merger_or_404
+from runbook.models import FINISHED_STATUSES, Step
 from systems.models import Conversion, Domain, Harmonisation, SystemInstance
-
-from .models import FINISHED_STATUSES, Step
 
 
 @login_required

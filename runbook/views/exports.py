@@ -18,21 +18,20 @@ from core.clock import today
 from core.exports import Column, export_response
 from core.i18n import bilingual
 from municipalities.views import merger_or_404
-from systems.models import LegalBinding, Vendor
-
-from .api.filters import MilestoneFilter
-from .api.querysets import (
+from runbook.api.filters import MilestoneFilter
+from runbook.api.querysets import (
     _values_map,
     annotate_milestones,
     annotate_steps,
     milestones_in_scope,
     steps_in_scope,
 )
-from .api.serializers import MilestoneSerializer, StepSerializer
-from .api.views import MilestoneViewSet, StepViewSet
-from .forms import StepFilterForm
-from .models import StepKind, StepStatus
-from .views import _apply_filters, _filter_choices
+from runbook.api.serializers import MilestoneSerializer, StepSerializer
+from runbook.api.views import MilestoneViewSet, StepViewSet
+from runbook.forms.steps import StepFilterForm
+from runbook.models import StepKind, StepStatus
+from runbook.views.steps import _apply_filters, _filter_choices
+from systems.models import LegalBinding, Vendor
 
 #: What the office columns read besides the API's own values (names beside the codes).
 _NAMES = ("name", "name_en", "runbook__merger__name", "assignee_municipality__name", "assignee_vendor__name",

@@ -36,15 +36,14 @@ from core.pages import form_refusal, safe_next
 from municipalities.models import Merger
 from municipalities.permissions import Action, MergerAccess
 from municipalities.views import merger_or_404
-
-from . import planning
-from .baselines import baseline_dates, baseline_pick, baselines_for_merger
-from .forms import StepFilterForm, StepPinForm
-from .models import FreezeWindow, Step, StepStatus, Wave
-from .pins import can_pin, step_pin
-from .selectors import step_change_message
-from .timeline_selectors import dependencies, plan_state, timeline_steps
-from .views import _apply_filters, _filter_choices, _step_or_404
+from runbook import planning
+from runbook.baselines import baseline_dates, baseline_pick, baselines_for_merger
+from runbook.forms.steps import StepFilterForm, StepPinForm
+from runbook.models import FreezeWindow, Step, StepStatus, Wave
+from runbook.selectors.steps import step_change_message
+from runbook.selectors.timeline import dependencies, plan_state, timeline_steps
+from runbook.services.pins import can_pin, step_pin
+from runbook.views.steps import _apply_filters, _filter_choices, _step_or_404
 
 LEGEND_KEYS = ("step", "in_progress", "done", "blocked", "critical", "at_risk", "milestone", "checkpoint",
                "cutover", "pinned", "arrow", "arrow_critical", "baseline")

@@ -19,9 +19,8 @@ from core.clock import today
 from core.formats import week_label
 from core.i18n import bilingual, language_code
 from municipalities.models import Merger
+from runbook.models import FINISHED_STATUSES, Runbook, Step, StepKind, StepStatus
 from systems.models import LegalBinding
-
-from .models import FINISHED_STATUSES, Runbook, Step, StepKind, StepStatus
 
 
 def step_weight(kind: str, duration_days: int) -> int:

@@ -10,9 +10,8 @@ from django.shortcuts import render
 
 from core.clock import today
 from municipalities.permissions import accesses_for
-
-from .overview_selectors import mergers_by_risk, verdict_counts
-from .views import serves_as_advisor
+from runbook.selectors.overview import mergers_by_risk, verdict_counts
+from runbook.views.steps import serves_as_advisor
 
 #: mergers a page on the full list
 REVIEW_MERGERS_PAGE = 25

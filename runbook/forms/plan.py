@@ -1,5 +1,5 @@
 """Forms of plan editing: a step's plan fields, a new step, a dependency. They check the shape of the input;
-the rules (windows, cycles, who may) live in ``runbook.services`` and ``runbook.plan_services``."""
+the rules (windows, cycles, who may) live in ``runbook.services`` and ``runbook.services.plan``."""
 from __future__ import annotations
 
 from django import forms
@@ -9,11 +9,10 @@ from django.utils.translation import pgettext_lazy
 
 from core.validation import PLANNING_DATE_MAX, PLANNING_DATE_MIN, planning_date_validator
 from municipalities.models import Municipality
+from runbook.forms.steps import ApplicationErrorFormMixin
+from runbook.models import DependencyType, Direction, Phase, PlanTag, StepKind, Wave
+from runbook.services import PLAN_FIELDS
 from systems.models import Domain, Vendor
-
-from .forms import ApplicationErrorFormMixin
-from .models import DependencyType, Direction, Phase, PlanTag, StepKind, Wave
-from .services import PLAN_FIELDS
 
 #: The plan fields the runbook list edits in a row (the rest on the step's page).
 ROW_FIELDS = ("duration_days", "assignee_municipality", "assignee_vendor", "deadline")

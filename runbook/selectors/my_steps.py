@@ -22,9 +22,8 @@ from django.db.models import Exists, OuterRef, Q, QuerySet
 
 from municipalities.models import Role
 from municipalities.permissions import Action, MergerAccess, accesses_for
+from runbook.models import FINISHED_STATUSES, CheckpointSignoff, SignoffDecision, Step, StepKind
 from systems.models import Vendor, VendorCapacityPeriod
-
-from .models import FINISHED_STATUSES, CheckpointSignoff, SignoffDecision, Step, StepKind
 
 # --- the steps that concern a user -----------------------------------------------------------------
 

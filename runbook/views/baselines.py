@@ -20,9 +20,7 @@ from core.formats import stamp
 from core.pages import form_refusal
 from municipalities.permissions import Action
 from municipalities.views import merger_or_404
-from systems.models import LegalBinding
-
-from .baselines import (
+from runbook.baselines import (
     NAME_MAX,
     Comparison,
     baseline_capture,
@@ -30,8 +28,9 @@ from .baselines import (
     baseline_latest,
     baselines_for_merger,
 )
-from .forms import ApplicationErrorFormMixin
-from .models import Runbook, StepKind, StepStatus
+from runbook.forms.steps import ApplicationErrorFormMixin
+from runbook.models import Runbook, StepKind, StepStatus
+from systems.models import LegalBinding
 
 
 class BaselineCaptureForm(ApplicationErrorFormMixin, forms.Form):

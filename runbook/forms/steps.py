@@ -6,8 +6,7 @@ from django.forms.utils import ErrorDict
 from django.utils.translation import gettext_lazy as _
 
 from core.exceptions import ApplicationError
-
-from .models import SignoffDecision, StepStatus
+from runbook.models import SignoffDecision, StepStatus
 
 
 class ApplicationErrorFormMixin:

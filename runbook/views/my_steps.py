@@ -17,11 +17,10 @@ from core.clock import today
 from core.exceptions import ApplicationError, ConflictError, PermissionDeniedError
 from municipalities.models import Merger
 from municipalities.permissions import Action, MergerAccess, accesses_for
-
-from . import services
-from .models import FINISHED_STATUSES, Phase, Step, StepStatus
-from .work_forms import EVERY, BulkTransitionForm, MyStepsFilterForm
-from .work_selectors import steps_concerning
+from runbook import services
+from runbook.forms.my_steps import EVERY, BulkTransitionForm, MyStepsFilterForm
+from runbook.models import FINISHED_STATUSES, Phase, Step, StepStatus
+from runbook.selectors.my_steps import steps_concerning
 
 PAGE_SIZE = 50
 

@@ -23,9 +23,8 @@ from django.utils.translation import gettext_lazy, pgettext
 from audit.events import Verb
 from audit.models import Event
 from core.formats import day
-
-from .checkpoints import person, role_as_subject
-from .models import SignoffDecision, Step
+from runbook.models import SignoffDecision, Step
+from runbook.selectors.checkpoints import person, role_as_subject
 
 #: Keys of ``Event.changes`` that are not model fields, in words.
 _EXTRA_LABELS = {
