@@ -116,6 +116,15 @@ class Target(NamedTuple):
     object_repr: str
 
 
+def assign(obj: models.Model, data: Mapping[str, Any], fields: Iterable[str] | None = None, *, new: bool = False) -> dict:
+    """Set ``data`` on ``obj`` and return its values of ``fields`` (default: the keys of ``data``) from before,
+    for ``diff(before, snapshot(obj, fields))`` once the object is validated. A new object has no before."""
+    before = {} if new else snapshot(obj, data if fields is None else fields)
+    for name, value in data.items():
+        setattr(obj, name, value)
+    return before
+
+
 def target_of(obj: models.Model) -> Target:
     return Target(ContentType.objects.get_for_model(obj, for_concrete_model=True), obj.pk, str(obj)[:250])
 

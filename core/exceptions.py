@@ -3,7 +3,10 @@
 handler (core.api.errors) answers them, and the pages show them on the form (core.pages.form_refusal)."""
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
+
 from django.core.exceptions import ValidationError
+from django.utils.translation import gettext as _
 
 
 class ApplicationError(Exception):
@@ -30,6 +33,14 @@ def clean_or_refuse(obj, **kwargs) -> None:
     except ValidationError as exc:
         first_field, messages = next(iter(exc.message_dict.items()))
         raise ApplicationError(messages[0], field=first_field) from exc
+
+
+
+def refuse_unknown_fields(data: Mapping, allowed: Iterable[str]) -> None:
+    """A service's input may name only the fields it changes: the first unknown one is refused by name."""
+    unknown = set(data) - set(allowed)
+    if unknown:
+        raise ApplicationError(_("Unknown field."), field=sorted(unknown)[0])
 
 
 class PermissionDeniedError(ApplicationError):

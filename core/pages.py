@@ -1,5 +1,5 @@
-"""Small helpers every server-rendered page uses: a safe "next" URL, a service's refusal shown on a form
-with its status code, and whether the request came from htmx."""
+"""Small helpers every server-rendered page uses: a safe "next" URL, a form submitted to a service (its
+refusal shown on the form with its status code), and whether the request came from htmx."""
 from __future__ import annotations
 
 from django.http import HttpRequest
@@ -24,6 +24,18 @@ def form_refusal(form, exc: ApplicationError) -> int:
         return 403 if isinstance(exc, PermissionDeniedError) else 409
     form.add_application_error(exc)
     return 422
+
+
+def form_submit(form, act) -> int | None:
+    """Validate ``form`` and run ``act(cleaned_data)`` (a service call). None when it went through; else the
+    status to answer with, the refusal shown on the form: 422 invalid input, or :func:`form_refusal`'s."""
+    if not form.is_valid():
+        return 422
+    try:
+        act(form.cleaned_data)
+    except ApplicationError as exc:
+        return form_refusal(form, exc)
+    return None
 
 
 def is_htmx(request: HttpRequest) -> bool:

@@ -10,6 +10,7 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from audit.events import (
+    assign,
     capacity_period_added_event,
     capacity_period_changed_event,
     capacity_period_removed_event,
@@ -22,7 +23,7 @@ from audit.events import (
     system_instance_removed_event,
     vendor_capacity_changed_event,
 )
-from core.exceptions import ApplicationError, PermissionDeniedError, clean_or_refuse
+from core.exceptions import ApplicationError, PermissionDeniedError, clean_or_refuse, refuse_unknown_fields
 from municipalities.models import Merger
 from municipalities.permissions import Action, may_edit_national, merger_access
 
@@ -133,14 +134,10 @@ def system_instance_create(*, municipality, system, actor, hosting: str = "", no
 @transaction.atomic
 def system_instance_update(*, instance: SystemInstance, actor, data: dict) -> SystemInstance:
     """Change how a municipality runs a system (hosting, notes, inferred)."""
-    unknown = set(data) - set(_INSTANCE_FIELDS)
-    if unknown:
-        raise ApplicationError(_("Unknown field."), field=sorted(unknown)[0])
+    refuse_unknown_fields(data, _INSTANCE_FIELDS)
     instance = SystemInstance.objects.select_for_update().get(pk=instance.pk)
     merger_id = _require_inventory(actor, instance, instance.municipality_id)
-    before = snapshot(instance, data)
-    for name, value in data.items():
-        setattr(instance, name, value)
+    before = assign(instance, data)
     _instance_clean(instance)
     changes = diff(before, snapshot(instance, data))
     if not changes:
@@ -226,13 +223,9 @@ def domain_binding_set(*, domain, actor, data: dict):
     converted centrally). Staff only (areas are shared by every merger); records an Event and replans
     every merger with a cutover in the area after commit."""
     _require_national(actor, _("Only staff may change an area's legal binding."))
-    unknown = set(data) - set(BINDING_FIELDS)
-    if unknown:
-        raise ApplicationError(_("Unknown field."), field=sorted(unknown)[0])
+    refuse_unknown_fields(data, BINDING_FIELDS)
     domain = Domain.objects.select_for_update().get(pk=domain.pk)
-    before = snapshot(domain, BINDING_FIELDS)
-    for name, value in data.items():
-        setattr(domain, name, value)
+    before = assign(domain, data, BINDING_FIELDS)
     if domain.binding_note is None:
         domain.binding_note = ""
     domain_binding_check(binding=domain.binding, binding_latest=domain.binding_latest)
@@ -261,15 +254,11 @@ def vendor_capacity_period_save(*, period=None, actor, data: dict):
     """Create (``period`` None) or change a vendor's capacity for a period; staff only. Recorded, and
     every merger the vendor serves is replanned after commit."""
     _require_national(actor, _("Only staff may change a vendor's capacity."))
-    unknown = set(data) - set(CAPACITY_PERIOD_FIELDS)
-    if unknown:
-        raise ApplicationError(_("Unknown field."), field=sorted(unknown)[0])
+    refuse_unknown_fields(data, CAPACITY_PERIOD_FIELDS)
     creating = period is None
     period = VendorCapacityPeriod() if creating else VendorCapacityPeriod.objects.select_for_update().get(pk=period.pk)
-    before = {} if creating else snapshot(period, CAPACITY_PERIOD_FIELDS)
     old_vendor = None if creating else period.vendor_id
-    for name, value in data.items():
-        setattr(period, name, value)
+    before = assign(period, data, CAPACITY_PERIOD_FIELDS, new=creating)
     _capacity_period_clean(period)
     changes = diff(before, snapshot(period, CAPACITY_PERIOD_FIELDS))
     if not changes:

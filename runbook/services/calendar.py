@@ -7,13 +7,14 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from audit.events import (
+    assign,
     calendar_entry_added_event,
     calendar_entry_changed_event,
     calendar_entry_removed_event,
     diff,
     snapshot,
 )
-from core.exceptions import ApplicationError, PermissionDeniedError, clean_or_refuse
+from core.exceptions import ApplicationError, PermissionDeniedError, clean_or_refuse, refuse_unknown_fields
 from municipalities.permissions import Action, may_edit_national, merger_access
 from runbook.models import CalendarRule, RuleKind, Runbook
 from runbook.services.replan import plan_changed
@@ -87,17 +88,13 @@ def calendar_entry_save(*, model, obj=None, actor, data: dict):
     CalendarRule). A merger's own: its IT chief; national: staff. Recorded; the mergers it concerns are
     replanned after commit."""
     fields = RULE_FIELDS if model is CalendarRule else FREEZE_FIELDS
-    unknown = set(data) - set(fields)
-    if unknown:
-        raise ApplicationError(_("Unknown field."), field=sorted(unknown)[0])
+    refuse_unknown_fields(data, fields)
     creating = obj is None
     obj = model() if creating else model.objects.select_for_update().get(pk=obj.pk)
     old_merger = None if creating else obj.merger_id
     if not creating:
         _calendar_require(actor, old_merger)
-    before = {} if creating else snapshot(obj, fields)
-    for name, value in data.items():
-        setattr(obj, name, value)
+    before = assign(obj, data, fields, new=creating)
     if getattr(obj, "note", "") is None:
         obj.note = ""
     _calendar_require(actor, obj.merger_id)

@@ -11,7 +11,13 @@ from django.utils.translation import gettext as _
 
 from audit.events import Verb, step_created_event, step_deleted_event
 from audit.models import Event
-from core.exceptions import ApplicationError, ConflictError, PermissionDeniedError, clean_or_refuse
+from core.exceptions import (
+    ApplicationError,
+    ConflictError,
+    PermissionDeniedError,
+    clean_or_refuse,
+    refuse_unknown_fields,
+)
 from municipalities.models import Membership, Role
 from municipalities.permissions import Action, merger_access
 from runbook.models import CheckpointSignoff, Dependency, Phase, Runbook, Step, StepKind, StepStatus
@@ -100,9 +106,7 @@ def step_create(*, runbook: Runbook, actor, data: dict) -> Step:
     the merger, an owner without a role in it, a milestone that takes time, and a target go-live on
     anything but a cutover or outside its go-live window (the message names the window).
     """
-    unknown = set(data) - set(CREATE_FIELDS)
-    if unknown:
-        raise ApplicationError(_("Unknown field."), field=sorted(unknown)[0])
+    refuse_unknown_fields(data, CREATE_FIELDS)
     runbook = Runbook.objects.select_for_update().select_related("merger").get(pk=runbook.pk)
     merger_id = runbook.merger_id
     _require_plan_editor(actor, merger_id)

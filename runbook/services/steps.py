@@ -4,8 +4,14 @@ from __future__ import annotations
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from audit.events import diff, snapshot, step_updated_event
-from core.exceptions import ApplicationError, ConflictError, PermissionDeniedError, clean_or_refuse
+from audit.events import assign, diff, snapshot, step_updated_event
+from core.exceptions import (
+    ApplicationError,
+    ConflictError,
+    PermissionDeniedError,
+    clean_or_refuse,
+    refuse_unknown_fields,
+)
 from municipalities.permissions import Action, merger_access
 from runbook.models import Step, StepKind
 from runbook.services.golive import target_date_check
@@ -19,18 +25,14 @@ PLAN_FIELDS = ("name", "name_en", "description", "duration_days", "owner", "assi
 @transaction.atomic
 def step_update(*, step: Step, actor, data: dict, expected_version: int | None = None) -> Step:
     """Change a step's plan fields (IT chief). Rejects unknown fields; records what changed."""
-    unknown = set(data) - set(PLAN_FIELDS)
-    if unknown:
-        raise ApplicationError(_("Unknown field."), field=sorted(unknown)[0])
+    refuse_unknown_fields(data, PLAN_FIELDS)
     step = Step.objects.select_for_update().select_related("runbook").get(pk=step.pk)
     merger_id = step.runbook.merger_id
     if not merger_access(actor, merger_id).allows(Action.EDIT_PLAN):
         raise PermissionDeniedError(_("Only the IT chief may change the plan."))
     if expected_version is not None and expected_version != step.version:
         raise ConflictError(_("The step was changed by someone else. Reload and try again."), field="version")
-    before = snapshot(step, data)
-    for name, value in data.items():
-        setattr(step, name, value)
+    before = assign(step, data)
     if step.plan_tag is None:
         step.plan_tag = ""
     if "target_date" in data and data["target_date"] != before["target_date"]:

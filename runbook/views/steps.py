@@ -15,7 +15,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from audit.models import Event
 from core.clock import today
 from core.exceptions import ApplicationError, ConflictError
-from core.pages import form_refusal, is_htmx, safe_next
+from core.pages import form_refusal, form_submit, is_htmx, safe_next
 from municipalities.models import Merger, Role
 from municipalities.permissions import Action, MergerAccess, accesses_for
 from municipalities.views import merger_or_404
@@ -267,15 +267,10 @@ def step_comment(request: HttpRequest, merger_id: int, step_id: int) -> HttpResp
     merger, access = merger_or_404(request, merger_id)
     step = _step_or_404(merger, step_id)
     form = CommentForm(request.POST)
-    status = 422
-    if form.is_valid():
-        try:
-            services.comment_add(step=step, author=request.user, body=form.cleaned_data["body"])
-        except ApplicationError as exc:
-            status = form_refusal(form, exc)
-        else:
-            messages.success(request, _("Your comment is added."))
-            return redirect(step.get_absolute_url() + "#comments")
+    status = form_submit(form, lambda data: services.comment_add(step=step, author=request.user, body=data["body"]))
+    if status is None:
+        messages.success(request, _("Your comment is added."))
+        return redirect(step.get_absolute_url() + "#comments")
     return render(
         request, "runbook/step_detail.html",
         _step_detail_context(request, merger, access, step, comment_form=form), status=status,
@@ -289,25 +284,19 @@ def checkpoint_sign(request: HttpRequest, merger_id: int, step_id: int) -> HttpR
     merger, access = merger_or_404(request, merger_id)
     step = _step_or_404(merger, step_id)
     form = SignoffForm(request.POST)
-    status = 422
-    if form.is_valid():
-        try:
-            services.checkpoint_sign(
-                step=step, actor=request.user, decision=form.cleaned_data["decision"],
-                comment=form.cleaned_data["comment"], override_reason=form.cleaned_data["override_reason"],
-                expected_version=form.cleaned_data["version"],
-            )
-        except ApplicationError as exc:
-            status = form_refusal(form, exc)
-        else:
-            done_msg = _("Your sign-off of %(key)s is recorded.") % {"key": step.key}
-            if is_htmx(request) and request.POST.get("ui") == "review":
-                step = _step_or_404(merger, step_id)
-                step.runbook.merger = merger
-                return render(request, "includes/_checkpoint_card.html",
-                              {"item": _review_item(step, access), "merger": merger, "message": done_msg})
-            messages.success(request, done_msg)
-            return redirect(safe_next(request, step.get_absolute_url()))
+    status = form_submit(form, lambda data: services.checkpoint_sign(
+        step=step, actor=request.user, decision=data["decision"], comment=data["comment"],
+        override_reason=data["override_reason"], expected_version=data["version"],
+    ))
+    if status is None:
+        done_msg = _("Your sign-off of %(key)s is recorded.") % {"key": step.key}
+        if is_htmx(request) and request.POST.get("ui") == "review":
+            step = _step_or_404(merger, step_id)
+            step.runbook.merger = merger
+            return render(request, "includes/_checkpoint_card.html",
+                          {"item": _review_item(step, access), "merger": merger, "message": done_msg})
+        messages.success(request, done_msg)
+        return redirect(safe_next(request, step.get_absolute_url()))
     if is_htmx(request) and request.POST.get("ui") == "review":
         step.runbook.merger = merger
         return render(request, "includes/_checkpoint_card.html",
