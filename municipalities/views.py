@@ -15,9 +15,16 @@ from core.exceptions import ApplicationError
 from core.pages import form_refusal
 
 from .forms import ApiTokenForm, DispensationForm
-from .models import ApiToken, FeedToken, Merger
+from .models import Merger
 from .permissions import Action, MergerAccess, accesses_for, merger_access
-from .selectors import dispensation_window
+from .selectors import (
+    active_feed_tokens,
+    dispensation_window,
+    live_feed_tokens,
+    mergers_by_name,
+    user_api_token,
+    user_api_tokens,
+)
 from .services import merger_dispensation_set
 from .tokens import api_token_create, api_token_revoke, feed_token_create, feed_token_revoke, feed_url
 
@@ -97,7 +104,7 @@ def settings_tokens(request: HttpRequest) -> HttpResponse:
                 status = 201
         else:
             status = 422
-    tokens = list(ApiToken.objects.filter(user=request.user).order_by("-created_at"))
+    tokens = user_api_tokens(request.user)
     return render(
         request, "municipalities/settings_tokens.html",
         {"form": form, "tokens": tokens, "created_raw": created_raw}, status=status,
@@ -108,7 +115,7 @@ def settings_tokens(request: HttpRequest) -> HttpResponse:
 @require_POST
 def settings_token_revoke(request: HttpRequest, token_id: int) -> HttpResponse:
     """Revoke one of the user's API tokens (someone else's token is a 404)."""
-    token = ApiToken.objects.filter(pk=token_id, user=request.user).first()
+    token = user_api_token(request.user, token_id)
     if token is None:
         raise Http404(_("No such token."))
     api_token_revoke(token=token, actor=request.user)
@@ -121,17 +128,17 @@ def settings_token_revoke(request: HttpRequest, token_id: int) -> HttpResponse:
 def settings_feed(request: HttpRequest) -> HttpResponse:
     """The calendar feed: create a link (shown once, one URL per merger) or revoke the current one."""
     accesses = accesses_for(request.user)
-    mergers = list(Merger.objects.filter(pk__in=list(accesses)).order_by("name"))
+    mergers = mergers_by_name(accesses)
     links = []
     if request.method == "POST":
         if request.POST.get("action") == "revoke":
-            for token in FeedToken.objects.filter(user=request.user, revoked_at__isnull=True):
+            for token in live_feed_tokens(request.user):
                 feed_token_revoke(token=token, actor=request.user)
             messages.success(request, _("Your calendar links are revoked."))
             return redirect("settings-feed")
         _token, raw = feed_token_create(user=request.user)
         links = [{"merger": m, "url": feed_url(request, m.pk, raw)} for m in mergers]
-    active = list(FeedToken.objects.filter(user=request.user, revoked_at__isnull=True).order_by("-created_at"))
+    active = active_feed_tokens(request.user)
     return render(
         request, "municipalities/settings_feed.html",
         {"links": links, "active": active, "mergers": mergers},

@@ -1,4 +1,5 @@
-"""Reads of a user's work across mergers: the steps that concern a user, and a vendor's go-lives per week.
+"""Reads of a user's work across mergers: the steps that concern a user (and the "my steps" page's filters and
+page of them), the checkpoints they sign, and a vendor's go-lives per week.
 
 **The steps that concern a user** — one definition, used by the "my steps" page, the runbook's "mine"
 filter and the daily digest. In a merger the user may see, a step concerns them when
@@ -18,11 +19,11 @@ import datetime as dt
 from collections import defaultdict
 from dataclasses import dataclass, field
 
-from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.db.models import Exists, F, OuterRef, Q, QuerySet
 
-from municipalities.models import Role
+from municipalities.models import Merger, Role
 from municipalities.permissions import Action, MergerAccess, accesses_for
-from runbook.models import FINISHED_STATUSES, CheckpointSignoff, SignoffDecision, Step, StepKind
+from runbook.models import FINISHED_STATUSES, CheckpointSignoff, Phase, SignoffDecision, Step, StepKind
 from systems.models import Vendor, VendorCapacityPeriod
 
 # --- the steps that concern a user -----------------------------------------------------------------
@@ -75,6 +76,59 @@ def steps_concerning(user, accesses: dict[int, MergerAccess] | None = None) -> Q
     if accesses is None:
         accesses = accesses_for(user)
     return Step.objects.filter(concern_q(getattr(user, "pk", None), accesses))
+
+
+def my_steps_filter_choices(accesses: dict[int, MergerAccess]) -> dict:
+    """The user's mergers and their drejebog's phases as the "my steps" filter choices (two queries)."""
+    ids = list(accesses)
+    mergers = list(Merger.objects.filter(pk__in=ids).order_by("name").values_list("pk", "name"))
+    phases: dict[int, str] = {}
+    # distinct: the country's 65 runbooks share one drejebog, whose phases the join would repeat 65 times
+    for p in Phase.objects.filter(template__runbooks__merger_id__in=ids).distinct().order_by("number", "-template_id"):
+        phases.setdefault(p.number, f"{p.number}. {p.display_name()}")
+    return {"mergers": mergers, "phases": sorted(phases.items())}
+
+
+def my_steps_filtered(qs: QuerySet[Step], filters: dict, accesses: dict[int, MergerAccess], *, on: dt.date,
+                      every: str) -> QuerySet[Step]:
+    """``qs`` narrowed by the "my steps" filters: merger (one of ``accesses``), status (none: the open ones;
+    ``every``: all), phase number, kind, and due ("overdue" on ``on``, or a number of days from ``on``)."""
+    if filters.get("merger") in accesses:
+        qs = qs.filter(runbook__merger_id=filters["merger"])
+    status = filters.get("status") or ""
+    if status == "":
+        qs = qs.exclude(status__in=FINISHED_STATUSES)
+    elif status != every:
+        qs = qs.filter(status=status)
+    if filters.get("phase"):
+        qs = qs.filter(phase__number=filters["phase"])
+    if filters.get("kind"):
+        qs = qs.filter(kind=filters["kind"])
+    due = filters.get("due") or ""
+    if due == "overdue":
+        qs = qs.exclude(status__in=FINISHED_STATUSES).filter(planned_finish__lt=on)
+    elif due.isdigit():
+        qs = qs.filter(planned_finish__gte=on, planned_finish__lte=on + dt.timedelta(days=int(due)))
+    return qs
+
+
+def soonest_ids(qs: QuerySet[Step]) -> QuerySet:
+    """The ids of ``qs``, soonest planned finish first (undated last), then merger name and sequence: a
+    narrow sort a paginator slices, however many steps the country has (lazy)."""
+    return qs.order_by(F("planned_finish").asc(nulls_last=True), "runbook__merger__name", "sequence",
+                       "pk").values_list("pk", flat=True)
+
+
+def steps_in_order(ids: list[int]) -> list[Step]:
+    """The steps ``ids`` whole (merger, phase, owner, assignees), in the order of ``ids`` (one query)."""
+    loaded = Step.objects.filter(pk__in=ids).select_related(
+        "runbook__merger", "phase", "owner", "assignee_municipality", "assignee_vendor").in_bulk()
+    return [loaded[pk] for pk in ids if pk in loaded]
+
+
+def concerning_by_id(user, accesses: dict[int, MergerAccess], ids: list[int]) -> dict[int, Step]:
+    """The steps among ``ids`` that concern the user, by id, with their merger (one query)."""
+    return {s.pk: s for s in steps_concerning(user, accesses).filter(pk__in=ids).select_related("runbook__merger")}
 
 
 # --- checkpoints to sign ---------------------------------------------------------------------------

@@ -11,6 +11,7 @@ from django.db.models import Case, Count, F, IntegerField, Min, Q, Sum, Value, W
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
+from audit.models import Event
 from core.clock import today
 from core.i18n import bilingual, language_code
 from municipalities.models import Merger, Role
@@ -268,3 +269,41 @@ def verdict_counts(ranked: list[tuple[Merger, dict]]) -> dict[str, int]:
     """How many of the ranked mergers are red, amber and green (every key present)."""
     counted = Counter(summary["verdict"].level for _, summary in ranked)
     return {level: counted.get(level, 0) for level in ("red", "amber", "green")}
+
+
+# --- the pages' lists ------------------------------------------------------------------------------
+
+
+def mergers_by_legal_date(merger_ids) -> list[Merger]:
+    """The mergers ``merger_ids`` by legal date, then name: the landing page's order (one query)."""
+    return list(Merger.objects.filter(pk__in=list(merger_ids)).order_by("legal_date", "name"))
+
+
+def _dashboard_steps(merger: Merger):
+    return Step.objects.filter(runbook__merger=merger).select_related("phase", "assignee_municipality")
+
+
+def blocked_steps(merger: Merger, *, limit: int = 50) -> list[Step]:
+    """The merger's first ``limit`` blocked steps by sequence, with phase and municipality (one query)."""
+    return list(_dashboard_steps(merger).filter(status="blocked").order_by("sequence")[:limit])
+
+
+def upcoming_milestones(merger: Merger, on: dt.date, *, limit: int = 8) -> list[Step]:
+    """The merger's next ``limit`` unfinished milestones and checkpoints due on or after ``on`` (one query)."""
+    return list(
+        _dashboard_steps(merger).filter(kind__in=("milestone", "checkpoint"), planned_finish__gte=on)
+        .exclude(status__in=FINISHED_STATUSES)
+        .order_by("planned_finish", "sequence")[:limit]
+    )
+
+
+def burnup_rows(merger: Merger) -> list[tuple[str, int, dt.date | None, dt.date | None, str]]:
+    """(kind, duration_days, planned_finish, actual_finish, status) of every step of the merger, unordered:
+    what the burn-up chart counts (one query)."""
+    return list(_dashboard_steps(merger).values_list(
+        "kind", "duration_days", "planned_finish", "actual_finish", "status").order_by())
+
+
+def recent_events(merger: Merger, *, limit: int = 10) -> list[Event]:
+    """The latest ``limit`` audit events people (not the system) made in the merger, newest first (one query)."""
+    return list(merger.events.filter(actor__isnull=False).select_related("actor").order_by("-created_at", "-id")[:limit])

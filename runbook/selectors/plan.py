@@ -1,9 +1,11 @@
-"""Reads of plan editing: the steps a dependency picker offers, and whether a replan is still to run."""
+"""Reads of plan editing: the merger's runbook, a step or dependency of it, a step's comment count, the steps
+a dependency picker offers, and whether a replan is still to run."""
 from __future__ import annotations
 
 from django.db.models import Q
 
-from runbook.models import ScheduleRequest, Step
+from municipalities.models import Merger
+from runbook.models import Comment, Dependency, Runbook, ScheduleRequest, Step
 
 #: How many matching steps the dependency picker shows at most (the rest: "refine the search").
 PICKER_LIMIT = 20
@@ -40,3 +42,29 @@ def replan_pending(merger_id: int) -> bool:
     """Whether a change to the merger's plan waits for its recompute (one query)."""
     row = ScheduleRequest.objects.filter(merger_id=merger_id).values_list("requested", "completed").first()
     return row is not None and row[0] > row[1]
+
+
+def merger_runbook(merger: Merger) -> Runbook | None:
+    """The merger's runbook, or None before it has one (one query)."""
+    return Runbook.objects.filter(merger=merger).first()
+
+
+def runbook_step(runbook_id: int, step_id) -> Step | None:
+    """The step ``step_id`` if it is of the runbook ``runbook_id``, else None (one query)."""
+    return Step.objects.filter(runbook_id=runbook_id, pk=step_id).first()
+
+
+def step_dependency(step: Step, dependency_id: int) -> Dependency | None:
+    """The dependency ``dependency_id`` of the step's runbook if the step is its successor or else its
+    predecessor, with both steps (and the successor's runbook); None if neither (one or two queries)."""
+    return (
+        Dependency.objects.filter(pk=dependency_id, runbook_id=step.runbook_id)
+        .filter(successor=step).select_related("predecessor", "successor__runbook").first()
+        or Dependency.objects.filter(pk=dependency_id, runbook_id=step.runbook_id, predecessor=step)
+        .select_related("predecessor", "successor__runbook").first()
+    )
+
+
+def comment_count(step: Step) -> int:
+    """How many comments the step has (one query)."""
+    return Comment.objects.filter(step=step).count()

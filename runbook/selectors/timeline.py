@@ -1,13 +1,15 @@
-"""Reads of the timeline page: its steps, the dependencies between them and the plan's state (the
-critical path, and whether a replan is still pending). A fixed number of queries whatever the size."""
+"""Reads of the timeline page: its steps, the dependencies between them, the waves, the stored freeze
+windows and the plan's state (the critical path, and whether a replan is still pending). A fixed number of
+queries whatever the size."""
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-from django.db.models import Exists, F, OuterRef
+from django.db.models import Exists, F, OuterRef, Q
 
 from municipalities.models import Merger
-from runbook.models import Dependency, Runbook, ScheduleRequest, Step
+from runbook.models import Dependency, FreezeWindow, Runbook, ScheduleRequest, Step, Wave
+from runbook.selectors.step_pages import steps_filtered
 
 
 @dataclass(frozen=True)
@@ -28,6 +30,25 @@ def timeline_steps(qs) -> list[Step]:
         .only("id", "key", "name", "name_en", "kind", "status", "planned_start", "planned_finish", "not_before",
               "version", "is_critical", "at_risk", "total_slack", "runbook__merger_id", "phase__number",
               "phase__name", "phase__name_en")
+    )
+
+
+def merger_timeline_steps(merger: Merger, filters: dict, user) -> list[Step]:
+    """The merger's steps narrowed by the page's filters, as :func:`timeline_steps` loads them (one query)."""
+    return timeline_steps(steps_filtered(Step.objects.filter(runbook__merger=merger), filters, user))
+
+
+def merger_waves(merger: Merger) -> list[Wave]:
+    """The waves of the merger's runbook by number (one query)."""
+    return list(Wave.objects.filter(runbook__merger=merger).order_by("number"))
+
+
+def freeze_windows(merger: Merger) -> list[dict]:
+    """The stored freeze windows of the merger and the national ones, by start, as dicts with name, start,
+    end, vendor__code, domain__code, merger_id, blocks (one query)."""
+    return list(
+        FreezeWindow.objects.filter(Q(merger=merger) | Q(merger__isnull=True))
+        .order_by("start").values("name", "start", "end", "vendor__code", "domain__code", "merger_id", "blocks")
     )
 
 

@@ -29,7 +29,8 @@ from runbook.baselines import (
     baselines_for_merger,
 )
 from runbook.forms.steps import ApplicationErrorFormMixin
-from runbook.models import Runbook, StepKind, StepStatus
+from runbook.models import StepKind, StepStatus
+from runbook.selectors.plan import merger_runbook
 from systems.models import LegalBinding
 
 
@@ -65,7 +66,7 @@ def baselines(request: HttpRequest, merger_id: int) -> HttpResponse:
     status = 200
     if request.method == "POST":
         form = BaselineCaptureForm(request.POST)
-        runbook = Runbook.objects.filter(merger=merger).first()
+        runbook = merger_runbook(merger)
         if runbook is None:
             form.is_valid()
             form.add_error(None, _("The merger has no runbook yet."))

@@ -30,8 +30,9 @@ from runbook.api.serializers import MilestoneSerializer, StepSerializer
 from runbook.api.views import MilestoneViewSet, StepViewSet
 from runbook.forms.steps import StepFilterForm
 from runbook.models import StepKind, StepStatus
-from runbook.views.steps import _apply_filters, _filter_choices
-from systems.models import LegalBinding, Vendor
+from runbook.selectors.step_pages import step_filter_choices, steps_filtered
+from runbook.selectors.vendor_load import vendor_codes
+from systems.models import LegalBinding
 
 #: What the office columns read besides the API's own values (names beside the codes).
 _NAMES = ("name", "name_en", "runbook__merger__name", "assignee_municipality__name", "assignee_vendor__name",
@@ -124,12 +125,12 @@ def _stamp() -> str:
 def runbook_export(request: HttpRequest, merger_id: int, fmt: str) -> HttpResponse:
     """The merger's steps as ``/api/v1/steps/?merger=<id>`` lists them, filtered as the runbook page is."""
     merger, access = merger_or_404(request, merger_id)
-    form = StepFilterForm(request.GET or None, **_filter_choices(merger))
+    form = StepFilterForm(request.GET or None, **step_filter_choices(merger))
     if request.GET and not form.is_valid():
         return _refused(ExportRefused({k: list(v) for k, v in form.errors.items()}))
     filters = {**(form.cleaned_data if request.GET else {}), "_access": access}
     queryset = steps_in_scope(request.user, annotated=False).filter(runbook__merger=merger)
-    rows = api_rows(_apply_filters(queryset, filters, request.user), annotate_steps, StepViewSet.ordering,
+    rows = api_rows(steps_filtered(queryset, filters, request.user), annotate_steps, StepViewSet.ordering,
                     StepSerializer)
     title = _("Runbook of %(merger)s") % {"merger": merger.name}
     return export_response(fmt, step_columns(), rows, filename=f"drejebog-{merger.code}-{_stamp()}", title=title)
@@ -153,7 +154,7 @@ def milestones_export(request: HttpRequest, merger_id: int, fmt: str) -> HttpRes
 
 def vendor_code(request: HttpRequest) -> str | None:
     """The vendor the vendor-load page shows: ``?vendor=``, else KMD, else the first (one query)."""
-    codes = list(Vendor.objects.order_by("name").values_list("code", flat=True))
+    codes = vendor_codes()
     wanted = request.GET.get("vendor") or ""
     if wanted in codes:
         return wanted

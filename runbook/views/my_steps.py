@@ -1,13 +1,11 @@
-"""My steps: the steps that concern the user across every merger they serve (``work_selectors``), with
-filters, pagination and a bulk status change through ``services.step_transition`` — each step in its own
-transaction, with a result per step (done, or refused and why)."""
+"""My steps: the steps that concern the user across every merger they serve (read by
+``runbook.selectors.my_steps``), with filters, pagination and a bulk status change through
+``services.step_transition`` — each step in its own transaction, with a result per step (done, or refused
+and why)."""
 from __future__ import annotations
-
-import datetime as dt
 
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.db.models import F
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils.translation import gettext as _
@@ -15,59 +13,30 @@ from django.views.decorators.http import require_POST
 
 from core.clock import today
 from core.exceptions import ApplicationError, ConflictError, PermissionDeniedError
-from municipalities.models import Merger
 from municipalities.permissions import Action, MergerAccess, accesses_for
 from runbook import services
 from runbook.forms.my_steps import EVERY, BulkTransitionForm, MyStepsFilterForm
-from runbook.models import FINISHED_STATUSES, Phase, Step, StepStatus
-from runbook.selectors.my_steps import steps_concerning
+from runbook.models import StepStatus
+from runbook.selectors.my_steps import (
+    concerning_by_id,
+    my_steps_filter_choices,
+    my_steps_filtered,
+    soonest_ids,
+    steps_concerning,
+    steps_in_order,
+)
 
 PAGE_SIZE = 50
 
 
-def _choices(accesses: dict[int, MergerAccess]) -> dict:
-    """The user's mergers and their drejebog's phases as filter choices (two queries)."""
-    ids = list(accesses)
-    mergers = list(Merger.objects.filter(pk__in=ids).order_by("name").values_list("pk", "name"))
-    phases: dict[int, str] = {}
-    # distinct: the country's 65 runbooks share one drejebog, whose phases the join would repeat 65 times
-    for p in Phase.objects.filter(template__runbooks__merger_id__in=ids).distinct().order_by("number", "-template_id"):
-        phases.setdefault(p.number, f"{p.number}. {p.display_name()}")
-    return {"mergers": mergers, "phases": sorted(phases.items())}
-
-
-def _filtered(qs, filters: dict, accesses: dict[int, MergerAccess], on: dt.date):
-    if filters.get("merger") in accesses:
-        qs = qs.filter(runbook__merger_id=filters["merger"])
-    status = filters.get("status") or ""
-    if status == "":
-        qs = qs.exclude(status__in=FINISHED_STATUSES)
-    elif status != EVERY:
-        qs = qs.filter(status=status)
-    if filters.get("phase"):
-        qs = qs.filter(phase__number=filters["phase"])
-    if filters.get("kind"):
-        qs = qs.filter(kind=filters["kind"])
-    due = filters.get("due") or ""
-    if due == "overdue":
-        qs = qs.exclude(status__in=FINISHED_STATUSES).filter(planned_finish__lt=on)
-    elif due.isdigit():
-        qs = qs.filter(planned_finish__gte=on, planned_finish__lte=on + dt.timedelta(days=int(due)))
-    return qs
-
-
 def _context(request: HttpRequest, accesses: dict[int, MergerAccess], *, bulk_form=None, results=None) -> dict:
     on = today()
-    form = MyStepsFilterForm(request.GET or None, **_choices(accesses))
+    form = MyStepsFilterForm(request.GET or None, **my_steps_filter_choices(accesses))
     filters = form.filters() if request.GET else {}
-    qs = _filtered(steps_concerning(request.user, accesses), filters, accesses, on)
+    qs = my_steps_filtered(steps_concerning(request.user, accesses), filters, accesses, on=on, every=EVERY)
     # the page's ids first (a narrow sort, however many steps the country has), then those 50 rows whole
-    ids = qs.order_by(F("planned_finish").asc(nulls_last=True), "runbook__merger__name", "sequence", "pk")
-    page = Paginator(ids.values_list("pk", flat=True), PAGE_SIZE).get_page(request.GET.get("page"))
-    page_ids = list(page.object_list)
-    loaded = Step.objects.filter(pk__in=page_ids).select_related(
-        "runbook__merger", "phase", "owner", "assignee_municipality", "assignee_vendor").in_bulk()
-    steps = [loaded[pk] for pk in page_ids if pk in loaded]
+    page = Paginator(soonest_ids(qs), PAGE_SIZE).get_page(request.GET.get("page"))
+    steps = steps_in_order(list(page.object_list))
     rows = [{"step": s, "can_change": accesses[s.runbook.merger_id].allows(Action.TRANSITION_STEP, s)}
             for s in steps]
     query = request.GET.copy()
@@ -107,8 +76,7 @@ def my_steps_bulk(request: HttpRequest) -> HttpResponse:
         return render(request, "runbook/my_steps.html", _context(request, accesses, bulk_form=form), status=400)
     data = form.cleaned_data
     chosen = dict(form.chosen)
-    found = {s.pk: s for s in steps_concerning(request.user, accesses).filter(pk__in=list(chosen))
-             .select_related("runbook__merger")}
+    found = concerning_by_id(request.user, accesses, list(chosen))
     results, refused = [], []
     for pk, version in form.chosen:
         step = found.get(pk)

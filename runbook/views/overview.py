@@ -16,9 +16,17 @@ from core.formats import day
 from municipalities.models import Merger
 from municipalities.permissions import Action, MergerAccess, accesses_for
 from municipalities.views import merger_or_404
-from runbook.models import FINISHED_STATUSES, Step
+from runbook.models import FINISHED_STATUSES
 from runbook.selectors import steps as selectors
-from runbook.selectors.overview import countdown, merger_summaries
+from runbook.selectors.overview import (
+    blocked_steps,
+    burnup_rows,
+    countdown,
+    merger_summaries,
+    mergers_by_legal_date,
+    recent_events,
+    upcoming_milestones,
+)
 
 # --- landing page ---------------------------------------------------------------------------------
 
@@ -32,7 +40,7 @@ def home(request: HttpRequest) -> HttpResponse:
     """The user's mergers by legal date, each with a one-line status, HOME_PAGE_SIZE a page: only the
     page's mergers are summarised (eight queries however many mergers)."""
     accesses = accesses_for(request.user)
-    mergers = list(Merger.objects.filter(pk__in=list(accesses)).order_by("legal_date", "name"))
+    mergers = mergers_by_legal_date(accesses)
     page = Paginator(mergers, HOME_PAGE_SIZE).get_page(request.GET.get("page"))
     summaries = merger_summaries([m.pk for m in page.object_list])
     on = today()
@@ -62,13 +70,8 @@ def dashboard_context(merger: Merger, access: MergerAccess) -> dict:
     schedule = selectors.schedule_for_merger(merger)
     at_risk = _as_list(selectors.steps_at_risk(merger))
     overdue = _as_list(selectors.steps_overdue(merger))
-    base = Step.objects.filter(runbook__merger=merger).select_related("phase", "assignee_municipality")
-    blocked = list(base.filter(status="blocked").order_by("sequence")[:50])
-    upcoming = list(
-        base.filter(kind__in=("milestone", "checkpoint"), planned_finish__gte=on)
-        .exclude(status__in=FINISHED_STATUSES)
-        .order_by("planned_finish", "sequence")[:8]
-    )
+    blocked = blocked_steps(merger, limit=50)
+    upcoming = upcoming_milestones(merger, on, limit=8)
     findings = list(schedule.get("findings") or [])
     overall = progress.get("overall") or {}
     # the one verdict: the same selector the landing page and the review page use
@@ -83,8 +86,7 @@ def dashboard_context(merger: Merger, access: MergerAccess) -> dict:
     # query); a finished step counts from its actual finish (a skipped one without it: its planned finish)
     burn = burnup_weekly(
         [(selectors.step_weight(kind, days), pf, (af or pf or on) if status in FINISHED_STATUSES else None)
-         for kind, days, pf, af, status in base.values_list(
-             "kind", "duration_days", "planned_finish", "actual_finish", "status").order_by()],
+         for kind, days, pf, af, status in burnup_rows(merger)],
         until=on,
     )
     chart = burnup(
@@ -135,7 +137,7 @@ def merger_dashboard(request: HttpRequest, merger_id: int) -> HttpResponse:
     """The merger at a glance: countdown, dispensation, progress, what is late, findings, RAG, burn-up."""
     merger, access = merger_or_404(request, merger_id)
     # what people changed lately, read through the merger; the page renders them as sentences
-    recent = list(merger.events.filter(actor__isnull=False).select_related("actor").order_by("-created_at", "-id")[:10])
+    recent = recent_events(merger, limit=10)
     return render(request, "municipalities/dashboard.html", {**dashboard_context(merger, access), "recent_events": recent})
 
 

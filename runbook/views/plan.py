@@ -22,8 +22,15 @@ from municipalities.permissions import Action
 from municipalities.views import merger_or_404
 from runbook import services
 from runbook.forms.plan import ROW_FIELDS, DependencyAddForm, StepCreateForm, StepPlanForm
-from runbook.models import Comment, Dependency, Runbook, Step
-from runbook.selectors.plan import replan_pending, step_search
+from runbook.selectors.plan import (
+    comment_count,
+    merger_runbook,
+    replan_pending,
+    runbook_step,
+    step_dependency,
+    step_search,
+)
+from runbook.selectors.step_pages import step_links
 from runbook.selectors.steps import step_change_message
 from runbook.services.plan import step_create, step_delete
 from runbook.views.steps import _row_context, _step_detail_context, _step_or_404
@@ -51,7 +58,7 @@ def step_new(request: HttpRequest, merger_id: int) -> HttpResponse:
     merger, access = merger_or_404(request, merger_id)
     if not access.allows(Action.EDIT_PLAN):
         return _refuse(request)
-    runbook = Runbook.objects.filter(merger=merger).first()
+    runbook = merger_runbook(merger)
     if runbook is None:
         raise Http404(_("This merger has no runbook yet."))
     form = StepCreateForm(request.POST or None, merger=merger, runbook=runbook)
@@ -204,13 +211,10 @@ def step_remove(request: HttpRequest, merger_id: int, step_id: int) -> HttpRespo
                 messages.success(request, _("Step %(key)s is deleted; the plan is being recomputed.") % {"key": step.key})
                 return redirect("merger-runbook", merger_id=merger.pk)
         step = _step_or_404(merger, step_id)
-    preds = list(Dependency.objects.filter(successor=step).select_related("predecessor")
-                 .order_by("predecessor__sequence"))
-    succs = list(Dependency.objects.filter(predecessor=step).select_related("successor")
-                 .order_by("successor__sequence"))
+    preds, succs = step_links(step)
     return render(request, "runbook/plan/step_delete.html", {
         "merger": merger, "access": access, "step": step, "preds": preds, "succs": succs,
-        "comment_count": Comment.objects.filter(step=step).count(), "error": error,
+        "comment_count": comment_count(step), "error": error,
     }, status=status)
 
 
@@ -258,7 +262,7 @@ def dependency_create(request: HttpRequest, merger_id: int, step_id: int) -> Htt
     status = 422
     if form.is_valid():
         data = form.cleaned_data
-        other = Step.objects.filter(runbook_id=step.runbook_id, pk=data["other"]).first()
+        other = runbook_step(step.runbook_id, data["other"])
         if other is None:
             form.add_error("other", _("Choose a step of this runbook."))
         else:
@@ -283,12 +287,7 @@ def dependency_delete(request: HttpRequest, merger_id: int, step_id: int, depend
     step = _step_or_404(merger, step_id)
     if not access.allows(Action.EDIT_PLAN):
         return _refuse(request)
-    dependency = (
-        Dependency.objects.filter(pk=dependency_id, runbook_id=step.runbook_id)
-        .filter(successor=step).select_related("predecessor", "successor__runbook").first()
-        or Dependency.objects.filter(pk=dependency_id, runbook_id=step.runbook_id, predecessor=step)
-        .select_related("predecessor", "successor__runbook").first()
-    )
+    dependency = step_dependency(step, dependency_id)
     if dependency is None:
         messages.info(request, _("That dependency is gone already."))
         return redirect(step.get_absolute_url() + "#h-preds")

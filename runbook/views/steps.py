@@ -1,18 +1,17 @@
 """Pages of the runbook: the step list, a step's detail, status changes, comments, sign-offs and the review
-of checkpoints (the timeline is in ``runbook.views.timeline``). Reads are a fixed number of queries per
-page; writes go through ``runbook.services``; permission comes from ``municipalities.permissions``."""
+of checkpoints (the timeline is in ``runbook.views.timeline``). Reads come from ``runbook.selectors`` (a
+fixed number of queries per page); writes go through ``runbook.services``; permission comes from
+``municipalities.permissions``."""
 from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.db.models import Count, Prefetch
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
-from audit.models import Event
 from core.clock import today
 from core.exceptions import ApplicationError, ConflictError
 from core.pages import form_refusal, form_submit, is_htmx, safe_next
@@ -23,21 +22,22 @@ from runbook import services
 from runbook.forms.steps import CommentForm, SignoffForm, StepFilterForm, StepTransitionForm
 from runbook.models import (
     FINISHED_STATUSES,
-    CheckpointSignoff,
-    Comment,
-    Dependency,
-    Phase,
     Step,
     StepKind,
     StepStatus,
 )
 from runbook.selectors.checkpoints import missing_go_message, missing_go_roles
 from runbook.selectors.history import history
-from runbook.selectors.my_steps import checkpoints_to_sign, concern_q
 from runbook.selectors.overview import mergers_by_risk, verdict_counts
+from runbook.selectors.step_pages import (
+    merger_step,
+    review_checkpoints,
+    runbook_rows,
+    step_filter_choices,
+    step_surroundings,
+)
 from runbook.selectors.steps import placement_messages, step_change_message
 from runbook.views.plan_panels import plan_panels
-from systems.models import Domain
 
 #: The order the next statuses are offered in: the usual move forward first.
 _STATUS_ORDER = [StepStatus.IN_PROGRESS, StepStatus.DONE, StepStatus.BLOCKED, StepStatus.NOT_STARTED,
@@ -47,45 +47,6 @@ _STATUS_ORDER = [StepStatus.IN_PROGRESS, StepStatus.DONE, StepStatus.BLOCKED, St
 def allowed_transitions(step: Step) -> list[str]:
     """The statuses a step may move to next, in the usual order."""
     return [s for s in _STATUS_ORDER if s in services.TRANSITIONS[step.status]]
-
-
-def _steps(merger: Merger):
-    return Step.objects.filter(runbook__merger=merger).select_related(
-        "phase", "owner", "assignee_municipality", "assignee_vendor", "domain"
-    )
-
-
-def _filter_choices(merger: Merger) -> dict:
-    """Phases, member municipalities and domains of a merger as filter choices (three queries)."""
-    phases = [
-        {"id": p.pk, "label": f"{p.number}. {p.display_name()}"}
-        for p in Phase.objects.filter(template__runbooks__merger=merger).order_by("number")
-    ]
-    municipalities = [{"id": pk, "label": name} for pk, name in merger.members.order_by("name").values_list("pk", "name")]
-    domains = [
-        {"id": d.pk, "label": d.display_name()}
-        for d in Domain.objects.filter(harmonisations__merger=merger).order_by("position", "code").distinct()
-    ]
-    return {"phases": phases, "municipalities": municipalities, "domains": domains}
-
-
-def _apply_filters(qs, filters: dict, user):
-    if filters.get("phase"):
-        qs = qs.filter(phase_id=filters["phase"])
-    if filters.get("municipality"):
-        qs = qs.filter(assignee_municipality_id=filters["municipality"])
-    if filters.get("domain"):
-        qs = qs.filter(domain_id=filters["domain"])
-    if filters.get("status"):
-        qs = qs.filter(status=filters["status"])
-    if filters.get("critical"):
-        qs = qs.filter(is_critical=True)
-    if filters.get("conversion"):
-        qs = qs.filter(conversion_id=filters["conversion"])
-    if filters.get("mine") and filters.get("_access") is not None:
-        access = filters["_access"]
-        qs = qs.filter(concern_q(user.pk, {access.merger_id: access}))
-    return qs
 
 
 def step_placement(step: Step) -> list[str]:
@@ -118,12 +79,10 @@ def _row_context(step: Step, access: MergerAccess, *, form=None, message: str = 
 def runbook_list(request: HttpRequest, merger_id: int) -> HttpResponse:
     """The steps grouped by phase, with status, owner, dates and slack; filters; in-place status change."""
     merger, access = merger_or_404(request, merger_id)
-    choices = _filter_choices(merger)
-    form = StepFilterForm(request.GET or None, **choices)
+    form = StepFilterForm(request.GET or None, **step_filter_choices(merger))
     filters = form.filters() if request.GET else {}
     filters["_access"] = access
-    steps = list(_apply_filters(_steps(merger), filters, request.user).order_by("phase__number", "sequence", "pk"))
-    rows = [_row_context(s, access) for s in steps]
+    rows = [_row_context(s, access) for s in runbook_rows(merger, filters, request.user)]
     return render(
         request,
         "runbook/runbook.html",
@@ -133,7 +92,7 @@ def runbook_list(request: HttpRequest, merger_id: int) -> HttpResponse:
 
 
 def _step_or_404(merger: Merger, step_id: int) -> Step:
-    step = _steps(merger).select_related("runbook", "wave", "template_step").filter(pk=step_id).first()
+    step = merger_step(merger, step_id)
     if step is None:
         raise Http404(_("No such step."))
     return step
@@ -141,18 +100,8 @@ def _step_or_404(merger: Merger, step_id: int) -> Step:
 
 def _step_detail_context(request, merger, access, step, *, transition_form=None, comment_form=None,
                          sign_form=None) -> dict:
-    preds = list(
-        Dependency.objects.filter(successor=step).select_related("predecessor").order_by("predecessor__sequence")
-    )
-    succs = list(
-        Dependency.objects.filter(predecessor=step).select_related("successor").order_by("successor__sequence")
-    )
-    comments = list(Comment.objects.filter(step=step).select_related("author").order_by("created_at", "pk"))
-    events = list(
-        Event.objects.filter(content_type__app_label="runbook", content_type__model="step", object_id=step.pk)
-        .select_related("actor").order_by("-created_at", "-pk")[:100]
-    )
-    signoffs = list(CheckpointSignoff.objects.filter(step=step).select_related("user").order_by("signed_at"))
+    around = step_surroundings(step)
+    preds, signoffs = around.preds, around.signoffs
     blockers = services.blocking_predecessors(preds)
     missing = missing_go_roles(signoffs)
     can_sign = (
@@ -165,11 +114,11 @@ def _step_detail_context(request, merger, access, step, *, transition_form=None,
         "merger": merger,
         "access": access,
         "preds": preds,
-        "succs": succs,
+        "succs": around.succs,
         "blockers": blockers,
-        "comments": comments,
-        "events": events,
-        "history": history(events),
+        "comments": around.comments,
+        "events": around.events,
+        "history": history(around.events),
         "signoffs": signoffs,
         "missing_signoffs": [Role(r).label for r in missing] if step.kind == StepKind.CHECKPOINT else [],
         "missing_message": missing_go_message(missing) if step.kind == StepKind.CHECKPOINT else "",
@@ -347,26 +296,15 @@ def review(request: HttpRequest) -> HttpResponse:
     accesses = accesses_for(request.user)
     # counted in SQL and shown soonest first, REVIEW_CARDS at a time: an advisor of the whole country has
     # hundreds (the rest are on "my steps")
-    to_sign, signed_go = checkpoints_to_sign(accesses)
-    counts = to_sign.aggregate(awaiting=Count("pk", filter=~signed_go), signed=Count("pk", filter=signed_go))
-    awaiting_count, signed_count = counts["awaiting"], counts["signed"]
-    checkpoints = list(
-        to_sign.exclude(signed_go)
-        .select_related("runbook__merger", "phase")
-        .prefetch_related(
-            "signoffs__user", Prefetch("predecessor_links", queryset=Dependency.objects.select_related("predecessor"))
-        )
-        .order_by("planned_finish", "runbook__merger__name", "sequence")[:REVIEW_CARDS]
-    )
-    awaiting = [_review_item(s, accesses[s.runbook.merger_id]) for s in checkpoints]
-    signed = [{"step": s} for s in to_sign.filter(signed_go).select_related("runbook__merger")
-              .order_by("planned_finish", "runbook__merger__name", "sequence")[:REVIEW_CARDS]]
+    found = review_checkpoints(accesses, limit=REVIEW_CARDS)
+    awaiting = [_review_item(s, accesses[s.runbook.merger_id]) for s in found.awaiting]
+    signed = [{"step": s} for s in found.signed]
     # every merger ranked (the whole country for a national advisor), the REVIEW_MERGERS worst shown and
     # counted by verdict; the rest on the full list, a page at a time (runbook/views/review.py)
     ranked = mergers_by_risk(accesses)
     rows = [{"merger": m, "summary": s} for m, s in ranked[:REVIEW_MERGERS]]
     return render(request, "runbook/review.html", {
         "awaiting": awaiting, "signed": signed, "rows": rows, "advisor": serves_as_advisor(accesses),
-        "today": today(), "awaiting_count": awaiting_count, "signed_count": signed_count,
+        "today": today(), "awaiting_count": found.awaiting_count, "signed_count": found.signed_count,
         "merger_count": len(ranked), "verdicts": verdict_counts(ranked),
     })

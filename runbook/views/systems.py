@@ -5,13 +5,12 @@ from __future__ import annotations
 from collections import defaultdict
 
 from django.contrib.auth.decorators import login_required
-from django.db.models import Count, Q
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
 from municipalities.views import merger_or_404
-from runbook.models import FINISHED_STATUSES, Step
-from systems.models import Conversion, Domain, Harmonisation, SystemInstance
+from runbook.selectors.systems import matrix_inputs
+from systems.models import Domain
 
 
 @login_required
@@ -19,26 +18,9 @@ def systems_matrix(request: HttpRequest, merger_id: int) -> HttpResponse:
     """Municipalities × domains: each cell the system a municipality runs (vendor, hosting), each column
     the harmonisation's target, each conversion with its state and a link to its steps (six queries)."""
     merger, access = merger_or_404(request, merger_id)
-    members = list(merger.members.order_by("name"))
-    instances = list(
-        SystemInstance.objects.filter(municipality__mergers=merger)
-        .select_related("system__vendor", "system__domain")
-        .order_by("system__domain__position", "pk")
-    )
-    harmonisations = {
-        h.domain_id: h
-        for h in Harmonisation.objects.filter(merger=merger).select_related("domain", "target_system__vendor")
-    }
-    conversions = {
-        c.source_instance_id: c for c in Conversion.objects.filter(harmonisation__merger=merger).order_by("pk")
-    }
-    progress = {
-        r["conversion_id"]: r
-        for r in Step.objects.filter(runbook__merger=merger, conversion__isnull=False)
-        .values("conversion_id")
-        .annotate(total=Count("id"), done=Count("id", filter=Q(status__in=FINISHED_STATUSES)))
-        .order_by()
-    }
+    found = matrix_inputs(merger)
+    members, instances, harmonisations = found.members, found.instances, found.harmonisations
+    conversions, progress = found.conversions, found.progress
     domains: dict[int, Domain] = {}
     for h in harmonisations.values():
         domains[h.domain_id] = h.domain

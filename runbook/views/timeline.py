@@ -9,7 +9,6 @@ from functools import lru_cache
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.db.models import Q
 from django.http import HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -39,11 +38,18 @@ from municipalities.views import merger_or_404
 from runbook import planning
 from runbook.baselines import baseline_dates, baseline_pick, baselines_for_merger
 from runbook.forms.steps import StepFilterForm, StepPinForm
-from runbook.models import FreezeWindow, Step, StepStatus, Wave
+from runbook.models import Step, StepStatus
+from runbook.selectors.step_pages import step_filter_choices
 from runbook.selectors.steps import step_change_message
-from runbook.selectors.timeline import dependencies, plan_state, timeline_steps
+from runbook.selectors.timeline import (
+    dependencies,
+    freeze_windows,
+    merger_timeline_steps,
+    merger_waves,
+    plan_state,
+)
 from runbook.services.pins import can_pin, step_pin
-from runbook.views.steps import _apply_filters, _filter_choices, _step_or_404
+from runbook.views.steps import _step_or_404
 
 LEGEND_KEYS = ("step", "in_progress", "done", "blocked", "critical", "at_risk", "milestone", "checkpoint",
                "cutover", "pinned", "arrow", "arrow_critical", "baseline")
@@ -56,10 +62,7 @@ def timeline_windows(merger: Merger, start: dt.date, end: dt.date) -> list[dict]
     expand = getattr(planning, "calendar_windows", None)
     if expand is not None:
         return expand(years=range(start.year, end.year + 1), merger_id=merger.pk)
-    return list(  # pragma: no cover - before the rules were expanded
-        FreezeWindow.objects.filter(Q(merger=merger) | Q(merger__isnull=True))
-        .order_by("start").values("name", "start", "end", "vendor__code", "domain__code", "merger_id", "blocks")
-    )
+    return freeze_windows(merger)  # pragma: no cover - before the rules were expanded
 
 
 def window_label(window: dict) -> str:
@@ -137,17 +140,17 @@ def timeline_context(request: HttpRequest, merger: Merger, access: MergerAccess,
     zoom = request.GET.get("zoom") if request.GET.get("zoom") in ZOOMS else DEFAULT_ZOOM
     if selected is None:
         selected = _int(request.GET.get("step"))
-    choices = _filter_choices(merger)
+    choices = step_filter_choices(merger)
     filter_data = request.GET.copy()
     for key in ("zoom", "step", "baseline"):
         filter_data.pop(key, None)
     form = StepFilterForm(filter_data or None, with_status=False, **choices)
     filters = form.filters() if filter_data else {}
-    steps = timeline_steps(_apply_filters(Step.objects.filter(runbook__merger=merger), filters, request.user))
+    steps = merger_timeline_steps(merger, filters, request.user)
     baselines = baselines_for_merger(merger.pk, counted=False)  # ?baseline=<id>; latest by default; 0: none
     baseline = baseline_pick(baselines, request.GET.get("baseline"))
     ghosts = baseline_dates(baseline)
-    waves = list(Wave.objects.filter(runbook__merger=merger).order_by("number"))
+    waves = merger_waves(merger)
     state = plan_state(merger)
     deps = dependencies(state.runbook_id)
     on = today()

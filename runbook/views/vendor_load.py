@@ -16,12 +16,10 @@ from django.utils.translation import ngettext, pgettext
 
 from core.charts.vendor_load import LoadLabels, vendor_load_chart
 from core.clock import today
-from municipalities.models import Merger
 from municipalities.permissions import accesses_for
-from runbook.models import Runbook
 from runbook.selectors.my_steps import go_lives_in_week, vendor_weeks, week_monday
 from runbook.selectors.steps import placement_messages
-from systems.models import Vendor
+from runbook.selectors.vendor_load import merger_names, scenario_peaks, vendors_by_name
 
 #: mergers drawn in their own colour; the rest share one ("other mergers")
 NAMED_MERGERS = 8
@@ -32,26 +30,6 @@ def _week_words(week: str) -> str:
     monday = week_monday(week)
     year, number, _weekday = monday.isocalendar()
     return _("week %(week)d (%(year)d)") % {"week": number, "year": year}
-
-
-def _scenario_peaks(vendor: Vendor, merger_ids: list[int]) -> list[dict]:
-    """The highest counted week of the vendor in the stored big-bang and rolling plans (one query: only
-    the vendor's part of each stored summary is read)."""
-    base = "schedule_summary__scenarios__{}__{}__" + vendor.code
-    keys = [(s, kind) for s in ("big_bang", "rolling") for kind in ("vendor_load", "national_run")]
-    rows = Runbook.objects.filter(merger_id__in=merger_ids).values_list(*[base.format(s, k) for s, k in keys])
-    totals: dict[tuple[str, str], dict[str, int]] = {k: {} for k in keys}
-    for row in rows:
-        for key, value in zip(keys, row, strict=True):
-            for week, n in (value or {}).items():
-                totals[key][week] = totals[key].get(week, 0) + int(n)
-    names = {"big_bang": _("Big bang"), "rolling": _("Rolling")}
-    out = []
-    for s in ("big_bang", "rolling"):
-        load, national = totals[(s, "vendor_load")], totals[(s, "national_run")]
-        peak = max((n - national.get(w, 0) for w, n in load.items()), default=0)
-        out.append({"label": names[s], "peak": peak})
-    return out
 
 
 def _bad(request, message: str, field: str, vendors) -> HttpResponse:
@@ -65,7 +43,7 @@ def vendor_load(request: HttpRequest) -> HttpResponse:
     capacity; ``?week=2006-W35`` lists that week's go-lives (six queries of its own, seven with a week)."""
     accesses = accesses_for(request.user)
     merger_ids = sorted(accesses)
-    vendors = list(Vendor.objects.order_by("name"))
+    vendors = vendors_by_name()
     code = request.GET.get("vendor") or ""
     vendor = next((v for v in vendors if v.code == code), None)
     if code and vendor is None:
@@ -83,7 +61,7 @@ def vendor_load(request: HttpRequest) -> HttpResponse:
                         vendors)
     on = today()
     data = vendor_weeks(vendor, merger_ids, on=on)
-    names = dict(Merger.objects.filter(pk__in=list(data.merger_totals)).values_list("pk", "name"))
+    names = merger_names(data.merger_totals)
     ranked = sorted(data.merger_totals, key=lambda m: (-data.merger_totals[m], names.get(m, ""), m))
     colour = {m: i for i, m in enumerate(ranked[:NAMED_MERGERS])}
     others = ranked[NAMED_MERGERS:]
@@ -138,6 +116,6 @@ def vendor_load(request: HttpRequest) -> HttpResponse:
         "legend": legend, "table": table, "detail": detail, "merger_count": len(merger_ids),
         "capacity": vendor.weekly_cutover_capacity, "capacity_inferred": vendor.capacity_inferred,
         "weeks": data.weeks, "peak": peak, "peak_week": _week_words(peak_week) if peak_week and peak else "",
-        "over_weeks": [_week_words(w) for w in data.over], "scenarios": _scenario_peaks(vendor, merger_ids),
+        "over_weeks": [_week_words(w) for w in data.over], "scenarios": scenario_peaks(vendor, merger_ids),
         "national_total": sum(data.national.values()),
     })
