@@ -2,10 +2,15 @@
 refusal shown on the form with its status code), and whether the request came from htmx."""
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import TypeVar
+
 from django.http import HttpRequest
 from django.utils.http import url_has_allowed_host_and_scheme
 
 from core.exceptions import ApplicationError, ConflictError, PermissionDeniedError
+
+T = TypeVar("T")
 
 
 def safe_next(request: HttpRequest, fallback: str) -> str:
@@ -26,16 +31,16 @@ def form_refusal(form, exc: ApplicationError) -> int:
     return 422
 
 
-def form_submit(form, act) -> int | None:
-    """Validate ``form`` and run ``act(cleaned_data)`` (a service call). None when it went through; else the
-    status to answer with, the refusal shown on the form: 422 invalid input, or :func:`form_refusal`'s."""
+def form_submit(form, act: Callable[[dict], T]) -> tuple[T | None, int | None]:
+    """Validate ``form`` and run ``act(cleaned_data)`` (a service call): ``(its result, None)`` when it went
+    through; else ``(None, the status to answer with)``, the refusal shown on the form — 422 invalid input, or
+    :func:`form_refusal`'s."""
     if not form.is_valid():
-        return 422
+        return None, 422
     try:
-        act(form.cleaned_data)
+        return act(form.cleaned_data), None
     except ApplicationError as exc:
-        return form_refusal(form, exc)
-    return None
+        return None, form_refusal(form, exc)
 
 
 def is_htmx(request: HttpRequest) -> bool:

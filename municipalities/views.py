@@ -12,7 +12,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from core.exceptions import ApplicationError
-from core.pages import form_refusal
+from core.pages import form_submit
 
 from .forms import ApiTokenForm, DispensationForm
 from .models import Merger
@@ -60,20 +60,14 @@ def merger_dispensation(request: HttpRequest, merger_id: int) -> HttpResponse:
     form = DispensationForm(request.POST or None, initial=initial, window=dispensation_window(merger))
     status = 200
     if request.method == "POST":
-        status = 422
-        if form.is_valid():
-            data = form.cleaned_data
-            try:
-                merger_dispensation_set(
-                    merger=merger, actor=request.user, status=data["dispensation_status"],
-                    date=data["dispensation_date"], reference=data["dispensation_reference"],
-                    expected_version=data["version"],
-                )
-            except ApplicationError as exc:
-                status = form_refusal(form, exc)
-            else:
-                messages.success(request, _("The dispensation is saved; the plan is being recomputed."))
-                return redirect(merger.get_absolute_url())
+        _merger, status = form_submit(form, lambda data: merger_dispensation_set(
+            merger=merger, actor=request.user, status=data["dispensation_status"],
+            date=data["dispensation_date"], reference=data["dispensation_reference"],
+            expected_version=data["version"],
+        ))
+        if status is None:
+            messages.success(request, _("The dispensation is saved; the plan is being recomputed."))
+            return redirect(merger.get_absolute_url())
     return render(request, "municipalities/dispensation.html", {"merger": merger, "form": form}, status=status)
 
 

@@ -14,10 +14,9 @@ from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_GET, require_http_methods
 
 from core.clock import today
-from core.exceptions import ApplicationError
 from core.exports import Column, export_response
 from core.formats import stamp
-from core.pages import form_refusal
+from core.pages import form_submit
 from municipalities.permissions import Action
 from municipalities.views import merger_or_404
 from runbook.baselines import (
@@ -71,16 +70,13 @@ def baselines(request: HttpRequest, merger_id: int) -> HttpResponse:
             form.is_valid()
             form.add_error(None, _("The merger has no runbook yet."))
             status = 422
-        elif form.is_valid():
-            try:
-                baseline = baseline_capture(runbook=runbook, name=form.cleaned_data["name"], actor=request.user)
-            except ApplicationError as exc:
-                status = form_refusal(form, exc)
-            else:
+        else:
+            baseline, status = form_submit(
+                form, lambda data: baseline_capture(runbook=runbook, name=data["name"], actor=request.user)
+            )
+            if status is None:
                 messages.success(request, _("Baseline »%(name)s« captured.") % {"name": baseline.name})
                 return redirect(reverse("merger-baselines", kwargs={"merger_id": merger.pk}))
-        else:
-            status = 422
     rows = baselines_for_merger(merger.pk)
     latest = baseline_latest(rows)
     return render(request, "runbook/baselines.html", {

@@ -17,7 +17,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from core.exceptions import ApplicationError, ConflictError
-from core.pages import form_refusal, is_htmx
+from core.pages import form_refusal, form_submit, is_htmx
 from municipalities.permissions import Action
 from municipalities.views import merger_or_404
 from runbook import services
@@ -64,15 +64,10 @@ def step_new(request: HttpRequest, merger_id: int) -> HttpResponse:
     form = StepCreateForm(request.POST or None, merger=merger, runbook=runbook)
     status = 200
     if request.method == "POST":
-        status = 422
-        if form.is_valid():
-            try:
-                step = step_create(runbook=runbook, actor=request.user, data=form.values())
-            except ApplicationError as exc:
-                status = form_refusal(form, exc)
-            else:
-                messages.success(request, _("Step %(key)s is added; the plan is being recomputed.") % {"key": step.key})
-                return redirect(step.get_absolute_url())
+        step, status = form_submit(form, lambda _data: step_create(runbook=runbook, actor=request.user, data=form.values()))
+        if status is None:
+            messages.success(request, _("Step %(key)s is added; the plan is being recomputed.") % {"key": step.key})
+            return redirect(step.get_absolute_url())
     return render(request, "runbook/plan/step_new.html", {
         "merger": merger, "access": access, "form": form, "focus": form.first_error_field(),
     }, status=status)

@@ -216,7 +216,7 @@ def step_comment(request: HttpRequest, merger_id: int, step_id: int) -> HttpResp
     merger, access = merger_or_404(request, merger_id)
     step = _step_or_404(merger, step_id)
     form = CommentForm(request.POST)
-    status = form_submit(form, lambda data: services.comment_add(step=step, author=request.user, body=data["body"]))
+    _comment, status = form_submit(form, lambda data: services.comment_add(step=step, author=request.user, body=data["body"]))
     if status is None:
         messages.success(request, _("Your comment is added."))
         return redirect(step.get_absolute_url() + "#comments")
@@ -233,7 +233,7 @@ def checkpoint_sign(request: HttpRequest, merger_id: int, step_id: int) -> HttpR
     merger, access = merger_or_404(request, merger_id)
     step = _step_or_404(merger, step_id)
     form = SignoffForm(request.POST)
-    status = form_submit(form, lambda data: services.checkpoint_sign(
+    _signoff, status = form_submit(form, lambda data: services.checkpoint_sign(
         step=step, actor=request.user, decision=data["decision"], comment=data["comment"],
         override_reason=data["override_reason"], expected_version=data["version"],
     ))
